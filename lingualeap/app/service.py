@@ -1,0 +1,87 @@
+"""The root service of a LinguaLeap process: listening ports and the lifecycle of the game."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from autobahn.twisted.resource import WebSocketResource
+from twisted.application.service import MultiService
+from twisted.application.strports import service as strport_service
+from twisted.internet.defer import Deferred
+from twisted.logger import Logger
+from twisted.web.server import Site
+
+from lingualeap.app.wiring import Server, build_server
+from lingualeap.config import Config
+from lingualeap.domain.model import Language
+from lingualeap.transports.http.api import Api
+from lingualeap.transports.http.ops import HealthResource, MetricsResource
+from lingualeap.transports.http.site import build_root, build_site
+from lingualeap.transports.websocket import GameWebSocketFactory, WebSocketSettings
+
+
+class LinguaLeapService(MultiService):
+    log = Logger()
+
+    def __init__(self, config: Config, reactor: Any, languages: dict[str, Language] | None = None) -> None:
+        super().__init__()
+        self.config = config
+        self.server: Server = build_server(config, reactor, languages=languages)
+        self.ws_factory = GameWebSocketFactory(
+            settings=WebSocketSettings(
+                allow_guests=config.allow_guests,
+                max_frame_bytes=config.max_frame_bytes,
+                message_rate=config.message_rate,
+                message_burst=config.message_burst,
+                allowed_origins=config.allowed_origins,
+                welcome=self.server.welcome(),
+            ),
+            accounts=self.server.accounts,
+            play=self.server.play,
+            presence=self.server.presence,
+            metrics=self.server.metrics,
+            clock=self.server.clock,
+        )
+        self.site: Site = build_site(
+            build_root(
+                web_dir=config.web_dir,
+                api=Api(
+                    self.server.accounts,
+                    self.server.results,
+                    self.server.languages,
+                    config.max_body_bytes,
+                    self.server.tokens.ttl,
+                ),
+                websocket=WebSocketResource(self.ws_factory),
+                health=HealthResource(self.server.health),
+                metrics=MetricsResource(self.server.metrics),
+            )
+        )
+        for description in config.listen:
+            strport_service(description, self.site, reactor=reactor).setServiceParent(self)
+
+    def startService(self) -> None:
+        if self.config.jwt_secret_source == "generated":
+            self.log.warn(
+                "No --jwt-secret or LINGUALEAP_JWT_SECRET given: using a random per-process secret; "
+                "tokens will not survive a restart or work on other instances"
+            )
+        # A WebSocketResource inside a Site does not start its factory: do it here.
+        self.ws_factory.doStart()
+        super().startService()
+        self.log.info(
+            "LinguaLeap {instance} serving on {listen} ({languages})",
+            instance=self.config.instance_id,
+            listen=", ".join(self.config.listen),
+            languages=", ".join(self.server.languages),
+        )
+
+    def stopService(self) -> Deferred[None]:
+        async def stop() -> None:
+            await super(LinguaLeapService, self).stopService()
+            for connection in list(self.server.presence.connections()):
+                connection.close(1001, "server shutting down")
+            await self.server.game.stop()
+            self.ws_factory.doStop()
+
+        return Deferred.fromCoroutine(stop())

@@ -1,0 +1,67 @@
+"""``twistd lingualeap``: command-line options and the service they make."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twisted.application.service import IService
+from twisted.python import usage
+
+from lingualeap.config import JWT_SECRET_ENV, from_options
+from lingualeap.errors import ConfigError
+
+
+class Options(usage.Options):
+    synopsis = "[options]"
+    longdesc = (
+        "Run a LinguaLeap word-battle server: HTTP API, web client and WebSocket (/ws) on one port. "
+        "Without --redis/--mongo it keeps everything in this process's memory."
+    )
+    optParameters = [
+        ["port", "p", "8080", "TCP port to serve HTTP and WebSocket on (ignored when --listen is given)."],
+        ["rounds", None, "10", "Rounds in a match (1-100)."],
+        ["round-seconds", None, "30", "Seconds before an unsolved round ends (1-600)."],
+        ["start-delay", None, "2", "Seconds between a match forming and its first round."],
+        ["intermission", None, "2", "Seconds between the end of a round and the next one."],
+        ["jwt-secret", None, None,
+         f"Secret for signing login tokens (else ${JWT_SECRET_ENV}; else a random one per process)."],
+        ["bcrypt-rounds", None, "12", "bcrypt cost factor for password hashes (4-16)."],
+        ["word-seed", None, None, "Seed for drawing match words (reproducible games for tests/demos)."],
+    ]
+    optFlags = [
+        ["allow-guests", None, "Let connections without a token play as guests (the default)."],
+        ["no-guests", None, "Refuse connections without a valid token."],
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self["listen"] = []
+        self["allowed-origin"] = []
+
+    def opt_listen(self, description: str) -> None:
+        """Endpoint to listen on, e.g. tcp:8080:interface=127.0.0.1 or ssl:8443:privateKey=k.pem
+        (repeatable; replaces --port)."""
+        self["listen"].append(description)
+
+    def opt_allowed_origin(self, origin: str) -> None:
+        """A browser origin (e.g. https://play.example.com) allowed to open WebSockets besides the
+        server's own (repeatable; '*' allows any)."""
+        self["allowed-origin"].append(origin)
+
+    def postOptions(self) -> None:
+        if self["allow-guests"] and self["no-guests"]:
+            raise usage.UsageError("--allow-guests and --no-guests contradict each other")
+        self["allow-guests"] = not self["no-guests"]
+        try:
+            self["config"] = from_options(self)
+        except ConfigError as e:
+            raise usage.UsageError(f"--{e}") from None
+
+
+def makeService(options: Options) -> IService:
+    from twisted.internet import reactor
+
+    from lingualeap.app.service import LinguaLeapService
+
+    reactor_: Any = reactor
+    return LinguaLeapService(options["config"], reactor_)

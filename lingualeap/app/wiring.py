@@ -1,0 +1,118 @@
+"""The composition root: everything a server process needs, built once from Config and a reactor."""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from twisted.internet.interfaces import IReactorThreads, IReactorTime
+from twisted.internet.threads import deferToThreadPool
+
+from lingualeap import __version__
+from lingualeap.backends.memory.leaderboards import MemoryLeaderboards
+from lingualeap.backends.memory.players import MemoryPlayerStore
+from lingualeap.backends.memory.queue import MemoryMatchQueue
+from lingualeap.backends.memory.revocations import MemoryTokenRevocations
+from lingualeap.backends.memory.rooms import MemoryRoomStore
+from lingualeap.clock import Clock, ReactorClock
+from lingualeap.config import Config
+from lingualeap.domain.model import Language
+from lingualeap.domain.room import Rules
+from lingualeap.ports import PlayerStore
+from lingualeap.services.accounts import AccountService
+from lingualeap.services.game import GameService
+from lingualeap.services.matchmaking import MatchmakingService
+from lingualeap.services.metrics import Metrics
+from lingualeap.services.passwords import PasswordHasher
+from lingualeap.services.play import PlayService
+from lingualeap.services.presence import Presence
+from lingualeap.services.results import ResultsService
+from lingualeap.services.tokens import TokenService
+from lingualeap.words.loader import load_languages
+
+
+@dataclass
+class Server:
+    config: Config
+    clock: Clock
+    metrics: Metrics
+    languages: dict[str, Language]
+    presence: Presence
+    players: PlayerStore
+    game: GameService
+    matchmaking: MatchmakingService
+    accounts: AccountService
+    results: ResultsService
+    play: PlayService
+    tokens: TokenService
+    started_at: float
+
+    def health(self) -> dict[str, Any]:
+        return {
+            "status": "ok",
+            "instance": self.config.instance_id,
+            "version": __version__,
+            "uptime": round(time.monotonic() - self.started_at, 3),
+            "connections": self.presence.connection_count,
+            "rooms": self.game.active_rooms(),
+        }
+
+    def welcome(self) -> dict[str, Any]:
+        return {
+            "languages": [{"id": lang.id, "name": lang.name} for lang in self.languages.values()],
+            "rounds": self.config.rounds,
+            "roundSeconds": self.config.round_seconds,
+        }
+
+
+def build_server(config: Config, reactor: Any, clock: Clock | None = None,
+                 languages: dict[str, Language] | None = None) -> Server:
+    """Wire a server on the embedded in-memory backends.
+
+    ``reactor`` provides threads (for bcrypt); ``clock`` defaults to one over the same reactor.
+    """
+    assert IReactorTime.providedBy(reactor) and IReactorThreads.providedBy(reactor)
+    clock = clock or ReactorClock(reactor)
+    metrics = Metrics()
+    languages = languages if languages is not None else load_languages()
+    presence = Presence(on_change=metrics.connections.set)
+    leaderboards = MemoryLeaderboards(clock)
+    players = MemoryPlayerStore(clock)
+    results = ResultsService(players, leaderboards, presence)
+    rng = random.Random(config.word_seed) if config.word_seed is not None else None
+    game = GameService(
+        clock=clock,
+        room_rules=Rules(
+            rounds=config.rounds,
+            round_seconds=config.round_seconds,
+            start_delay=config.start_delay,
+            intermission=config.intermission,
+        ),
+        languages=languages,
+        rooms=MemoryRoomStore(),
+        sink=presence,
+        results=results,
+        metrics=metrics,
+        rng=rng,
+    )
+    matchmaking = MatchmakingService(MemoryMatchQueue(), game, presence, metrics)
+    tokens = TokenService(config.jwt_secret, clock)
+    pool = reactor.getThreadPool()
+    hasher = PasswordHasher(lambda fn: deferToThreadPool(reactor, pool, fn), rounds=config.bcrypt_rounds)
+    accounts = AccountService(
+        store=players,
+        revocations=MemoryTokenRevocations(clock),
+        tokens=tokens,
+        hasher=hasher,
+        leaderboards=leaderboards,
+        results=results,
+        clock=clock,
+    )
+    play = PlayService(game, matchmaking, metrics)
+    return Server(
+        config=config, clock=clock, metrics=metrics, languages=languages, presence=presence, players=players,
+        game=game, matchmaking=matchmaking, accounts=accounts, results=results, play=play,
+        tokens=tokens, started_at=time.monotonic(),
+    )

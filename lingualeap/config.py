@@ -1,0 +1,99 @@
+"""Server configuration: one frozen dataclass, built from twistd options and the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lingualeap.errors import ConfigError
+from lingualeap.services.tokens import MIN_SECRET_BYTES
+
+JWT_SECRET_ENV = "LINGUALEAP_JWT_SECRET"
+WEB_DIR = Path(__file__).parent / "web"
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    listen: tuple[str, ...] = ("tcp:8080",)
+    rounds: int = 10
+    round_seconds: float = 30.0
+    start_delay: float = 2.0
+    intermission: float = 2.0
+    jwt_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
+    jwt_secret_source: str = "generated"
+    allow_guests: bool = True
+    allowed_origins: tuple[str, ...] = ()
+    max_frame_bytes: int = 64 * 1024
+    max_body_bytes: int = 64 * 1024
+    message_rate: float = 20.0
+    message_burst: float = 40.0
+    bcrypt_rounds: int = 12
+    word_seed: int | None = None
+    instance_id: str = field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
+    web_dir: Path = WEB_DIR
+
+
+def _int(options: Mapping[str, object], key: str, low: int, high: int) -> int:
+    raw = options[key]
+    try:
+        value = int(str(raw))
+    except ValueError:
+        raise ConfigError(key, f"must be a whole number, not {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(key, f"must be between {low} and {high}, not {value}")
+    return value
+
+
+def _float(options: Mapping[str, object], key: str, low: float, high: float) -> float:
+    raw = options[key]
+    try:
+        value = float(str(raw))
+    except ValueError:
+        raise ConfigError(key, f"must be a number, not {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(key, f"must be between {low:g} and {high:g}, not {value:g}")
+    return value
+
+
+def _strings(options: Mapping[str, object], key: str) -> tuple[str, ...]:
+    raw = options.get(key) or ()
+    if not isinstance(raw, (list, tuple)):
+        raise ConfigError(key, "must be a list of strings")
+    return tuple(str(item) for item in raw)
+
+
+def from_options(options: Mapping[str, object], environ: Mapping[str, str] = os.environ) -> Config:
+    """A Config from ``lingualeap.app.tap.Options`` values (keys as the options are named)."""
+    listen = _strings(options, "listen") or (f"tcp:{_int(options, 'port', 1, 65535)}",)
+    secret, source = _jwt_secret(options, environ)
+    seed = options.get("word-seed")
+    return Config(
+        listen=listen,
+        rounds=_int(options, "rounds", 1, 100),
+        round_seconds=_float(options, "round-seconds", 1.0, 600.0),
+        start_delay=_float(options, "start-delay", 0.0, 60.0),
+        intermission=_float(options, "intermission", 0.0, 60.0),
+        jwt_secret=secret,
+        jwt_secret_source=source,
+        allow_guests=bool(options.get("allow-guests", True)),
+        allowed_origins=tuple(o.rstrip("/") for o in _strings(options, "allowed-origin")),
+        bcrypt_rounds=_int(options, "bcrypt-rounds", 4, 16),
+        word_seed=None if seed is None else _int(options, "word-seed", 0, 2**63 - 1),
+    )
+
+
+def _jwt_secret(options: Mapping[str, object], environ: Mapping[str, str]) -> tuple[str, str]:
+    given = options.get("jwt-secret")
+    if given:
+        secret, source = str(given), "option"
+    elif environ.get(JWT_SECRET_ENV):
+        secret, source = environ[JWT_SECRET_ENV], "env"
+    else:
+        return secrets.token_urlsafe(32), "generated"
+    if len(secret.encode()) < MIN_SECRET_BYTES:
+        raise ConfigError("jwt-secret", f"must be at least {MIN_SECRET_BYTES} bytes of random text")
+    return secret, source

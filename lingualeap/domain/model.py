@@ -1,0 +1,40 @@
+"""Value objects shared by every game rule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class WordPair:
+    """One thing to guess: the English prompt and the foreign answer.
+
+    ``alternatives`` are other foreign words accepted as exact answers; ``tier`` is a difficulty
+    tier from word frequency (1 = most common).
+    """
+
+    english: str
+    answer: str
+    alternatives: tuple[str, ...] = ()
+    tier: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Language:
+    """A playable language and its word bank."""
+
+    id: str
+    name: str
+    pairs: tuple[WordPair, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Player:
+    """A player as the rules see one: a stable id, a display name, and whether it is a guest."""
+
+    id: str
+    username: str
+    guest: bool = False
+
+    def public(self) -> dict[str, str]:
+        return {"id": self.id, "username": self.username}

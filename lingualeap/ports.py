@@ -1,0 +1,127 @@
+"""The interfaces services need from the outside world.
+
+Each port has an in-memory implementation (``backends/memory``) that serves a single process;
+other backends (Redis, MongoDB) implement the same protocols and pass the same contract tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from lingualeap.domain.events import Event
+from lingualeap.domain.model import Player
+from lingualeap.domain.results import MatchResult
+from lingualeap.domain.room import RoomState
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    id: str
+    name: str
+    email: str
+    password_hash: str
+    created_at: float
+    updated_at: float
+    total_xp: int = 0
+    games_played: int = 0
+    wins: int = 0
+    token_version: int = 0
+    grants: tuple[str, ...] = field(default=())
+
+
+class PlayerStore(Protocol):
+    """Accounts and what they earned. Names and e-mails are unique, case-insensitively."""
+
+    async def create_user(self, user: UserRecord) -> None:
+        """Store a new user; ``GameError('user_exists')`` if the name or e-mail is taken."""
+
+    async def user_by_id(self, user_id: str) -> UserRecord | None: ...
+
+    async def user_by_email(self, email: str) -> UserRecord | None: ...
+
+    async def user_by_name(self, name: str) -> UserRecord | None: ...
+
+    async def update_user(self, user_id: str, changes: Mapping[str, Any]) -> UserRecord:
+        """Apply ``changes`` (field → value); ``user_exists`` on a taken name/e-mail,
+        ``unknown_user`` if there is no such user."""
+
+    async def delete_user(self, user_id: str) -> bool: ...
+
+    async def record_match(self, result: MatchResult) -> bool:
+        """Store a finished match and credit its registered players once.
+
+        Idempotent by ``result.match_id``: a replay returns ``False`` and credits nothing.
+        """
+
+    async def grant_xp(self, user_id: str, amount: int, grant_id: str) -> UserRecord | None:
+        """Add ``amount`` XP once per ``grant_id``; ``None`` if that grant was already given."""
+
+
+@dataclass(frozen=True, slots=True)
+class LeaderboardEntry:
+    member: str
+    label: str
+    score: float
+
+
+class Leaderboards(Protocol):
+    """Named sorted boards: highest score first, ties broken by member id (ascending)."""
+
+    async def increment(self, board: str, member: str, amount: float, label: str) -> float: ...
+
+    async def set_scores(
+        self, board: str, entries: Mapping[str, tuple[str, float]], ttl: float | None = None
+    ) -> None:
+        """Replace the board with ``member → (label, score)``; it expires after ``ttl`` seconds."""
+
+    async def top(self, board: str, limit: int) -> list[LeaderboardEntry]: ...
+
+    async def remove(self, board: str, member: str) -> None: ...
+
+    async def exists(self, board: str) -> bool: ...
+
+
+class MatchQueue(Protocol):
+    """Players waiting for a match, first come first served, per language."""
+
+    async def enqueue(self, language: str, player: Player) -> int:
+        """Queue the player; return their 1-based position. ``already_queued`` if queued anywhere."""
+
+    async def remove(self, player_id: str) -> str | None:
+        """Take the player out of whatever queue holds them; the language, or ``None``."""
+
+    async def take(self, language: str, count: int) -> list[Player]:
+        """Atomically take the first ``count`` players of a language, or nobody if fewer wait."""
+
+    async def queued_language(self, player_id: str) -> str | None: ...
+
+    async def sizes(self) -> dict[str, int]: ...
+
+
+class TokenRevocations(Protocol):
+    """Tokens that stopped working before they expired (logout)."""
+
+    async def revoke(self, token_id: str, until: float) -> None: ...
+
+    async def is_revoked(self, token_id: str) -> bool: ...
+
+
+class RoomStore(Protocol):
+    """Snapshots of live rooms, written after every change."""
+
+    async def save(self, state: RoomState) -> None: ...
+
+    async def load(self, room_id: str) -> RoomState | None: ...
+
+    async def delete(self, room_id: str) -> None: ...
+
+
+class EventSink(Protocol):
+    """Where room events go: to the named players' connections, wherever they are."""
+
+    def deliver(self, player_ids: Sequence[str], event: Event) -> None: ...
+
+    def broadcast(self, event: Event) -> None:
+        """To every connected player."""

@@ -1,0 +1,58 @@
+"""Public matchmaking: queue players by language and form a room as soon as two wait."""
+
+from __future__ import annotations
+
+from lingualeap.domain.errors import GameError
+from lingualeap.domain.events import Event
+from lingualeap.domain.model import Player
+from lingualeap.ports import EventSink, MatchQueue
+from lingualeap.services.game import GameService
+from lingualeap.services.metrics import Metrics
+
+MATCH_SIZE = 2
+
+
+class MatchmakingService:
+    def __init__(self, queue: MatchQueue, game: GameService, sink: EventSink, metrics: Metrics) -> None:
+        self._queue = queue
+        self._game = game
+        self._sink = sink
+        self._metrics = metrics
+
+    async def find_match(self, player: Player, language_id: object) -> None:
+        language = self._game.language(language_id)
+        room_id = self._game.room_of(player.id)
+        if room_id is not None:
+            raise GameError("already_in_room", f"you are already in room {room_id}; leave it first")
+        position = await self._queue.enqueue(language.id, player)
+        self._sink.deliver([player.id], Event("queued", {"language": language.id, "position": position}))
+        group = await self._queue.take(language.id, MATCH_SIZE)
+        if group:
+            try:
+                self._game.create_match(group, language.id)
+            except GameError:
+                # Somebody in the group got busy meanwhile: the others wait again.
+                for member in group:
+                    if self._game.room_of(member.id) is None:
+                        await self._queue.enqueue(language.id, member)
+                raise
+        await self._publish_sizes()
+
+    async def cancel(self, player_id: str) -> None:
+        language = await self._queue.remove(player_id)
+        if language is None:
+            raise GameError("not_queued", "you are not waiting for a match")
+        self._sink.deliver([player_id], Event("matchCancelled", {"language": language}))
+        await self._publish_sizes()
+
+    async def is_queued(self, player_id: str) -> bool:
+        return await self._queue.queued_language(player_id) is not None
+
+    async def player_gone(self, player_id: str) -> None:
+        if await self._queue.remove(player_id) is not None:
+            await self._publish_sizes()
+
+    async def _publish_sizes(self) -> None:
+        sizes = await self._queue.sizes()
+        for language, size in sizes.items():
+            self._metrics.queued_players.labels(language=language).set(size)

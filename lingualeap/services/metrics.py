@@ -1,0 +1,50 @@
+"""Prometheus metrics of one server process, in a registry of its own (tests build many)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
+ROUND_BUCKETS = (1, 2, 5, 10, 15, 20, 30, 45, 60, 120)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.connections = Gauge(
+            "lingualeap_connections", "Open client connections on this instance", registry=r
+        )
+        self.connected_players = Gauge(
+            "lingualeap_connected_players", "Distinct players connected to this instance", registry=r
+        )
+        self.active_rooms = Gauge(
+            "lingualeap_active_rooms", "Rooms hosted by this instance", registry=r
+        )
+        self.queued_players = Gauge(
+            "lingualeap_queued_players", "Players waiting for a match", ["language"], registry=r
+        )
+        self.guesses = Counter(
+            "lingualeap_guesses", "Guesses judged, by outcome", ["outcome"], registry=r
+        )
+        self.matches_finished = Counter(
+            "lingualeap_matches_finished", "Matches played to the end", registry=r
+        )
+        self.commands = Counter(
+            "lingualeap_commands", "Client commands received, by event and result",
+            ["event", "result"], registry=r,
+        )
+        self.round_duration = Histogram(
+            "lingualeap_round_duration_seconds", "How long rounds last",
+            buckets=ROUND_BUCKETS, registry=r,
+        )
+        self.event_latency = Histogram(
+            "lingualeap_event_latency_seconds",
+            "Time from receiving a client command to having sent its events",
+            ["event"], buckets=LATENCY_BUCKETS, registry=r,
+        )
+        for outcome in ("exact", "partial", "wrong", "rejected"):
+            self.guesses.labels(outcome=outcome)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,55 @@
+"""The commands a connected player sends, routed to the use cases that carry them out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twisted.logger import Logger
+
+from lingualeap.domain.errors import GameError
+from lingualeap.domain.model import Player
+from lingualeap.services.game import GameService
+from lingualeap.services.matchmaking import MatchmakingService
+from lingualeap.services.metrics import Metrics
+from lingualeap.domain.commands import CancelMatch, FindMatch, JoinRoom, LeaveRoom, MakeGuess
+
+
+class PlayService:
+    log = Logger()
+
+    def __init__(self, game: GameService, matchmaking: MatchmakingService, metrics: Metrics) -> None:
+        self._game = game
+        self._matchmaking = matchmaking
+        self._metrics = metrics
+
+    async def handle(self, player: Player, command: Any) -> None:
+        handler = getattr(self, f"on_{command.NAME}", None)
+        if handler is None:
+            raise GameError("unknown_event", f"unknown event {command.NAME!r}")
+        await handler(player, command)
+
+    async def on_findMatch(self, player: Player, command: FindMatch) -> None:
+        await self._matchmaking.find_match(player, command.language)
+
+    async def on_cancelMatch(self, player: Player, command: CancelMatch) -> None:
+        await self._matchmaking.cancel(player.id)
+
+    async def on_joinRoom(self, player: Player, command: JoinRoom) -> None:
+        if await self._matchmaking.is_queued(player.id):
+            raise GameError("already_queued", "you are waiting for a match; cancel it first")
+        self._game.join_room(player, command.room_id, command.language)
+
+    async def on_leaveRoom(self, player: Player, command: LeaveRoom) -> None:
+        self._game.leave_room(player.id, command.room_id)
+
+    async def on_makeGuess(self, player: Player, command: MakeGuess) -> None:
+        try:
+            self._game.guess(player.id, command.room_id, command.guess)
+        except GameError:
+            self._metrics.guesses.labels(outcome="rejected").inc()
+            raise
+
+    async def disconnected(self, player: Player) -> None:
+        """The player's last connection here closed."""
+        await self._matchmaking.player_gone(player.id)
+        self._game.player_gone(player.id)

@@ -1,0 +1,49 @@
+"""The JSON envelope ``{"event": NAME, "data": {...}}``: client commands in, events out (pure)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from lingualeap.domain.commands import COMMANDS
+from lingualeap.domain.errors import GameError
+from lingualeap.domain.events import Event
+
+
+def parse_command(name: object, data: object) -> Any:
+    """A validated command from an event name and payload, or a ``GameError`` saying what is wrong."""
+    if not isinstance(name, str):
+        raise GameError("bad_json", "event must be a string")
+    command = COMMANDS.get(name)
+    if command is None:
+        raise GameError("unknown_event", f"unknown event {name[:64]!r}")
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise GameError("invalid_field", "data must be an object")
+    return command.parse(data)
+
+
+def decode_frame(payload: bytes | str) -> tuple[str, Any]:
+    """``(event name, command)`` from one text frame."""
+    try:
+        message = json.loads(payload)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise GameError("bad_json", f"frame is not valid JSON: {e}") from e
+    if not isinstance(message, dict) or "event" not in message:
+        raise GameError("bad_json", 'frame must be an object like {"event": NAME, "data": {...}}')
+    name = message["event"]
+    return (name if isinstance(name, str) else "?"), parse_command(name, message.get("data"))
+
+
+def encode_event(event: Event) -> bytes:
+    return json.dumps(
+        {"event": event.name, "data": event.data}, separators=(",", ":"), ensure_ascii=False
+    ).encode("utf-8")
+
+
+def error_event(error: GameError, event: str | None = None, **extra: Any) -> Event:
+    data: dict[str, Any] = {"code": error.code, "message": error.message, **extra}
+    if event is not None:
+        data["event"] = event
+    return Event("error", data)

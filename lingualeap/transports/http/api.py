@@ -1,0 +1,151 @@
+"""The REST API under ``/api`` (see docs/PROTOCOL.md for the contract)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import unquote
+
+from twisted.web.server import Request
+
+from lingualeap.domain.errors import GameError
+from lingualeap.domain.model import Language
+from lingualeap.ports import UserRecord
+from lingualeap.services.accounts import AccountService, Session, profile, public_user
+from lingualeap.services.results import ResultsService
+from lingualeap.services.tokens import Claims
+from lingualeap.transports.http.json_resource import JsonResource, JsonResponse, read_json
+from lingualeap.transports.identity import token_from
+
+MAX_LEADERBOARD = 100
+
+
+def _session_cookie(request: Request, token: str, max_age: int) -> bytes:
+    secure = b"; Secure" if request.isSecure() else b""
+    return (
+        b"jwt=" + token.encode("ascii") + b"; Path=/; HttpOnly; SameSite=Lax; Max-Age="
+        + str(max_age).encode() + secure
+    )
+
+
+def _headers(request: Request) -> dict[str, str]:
+    return {
+        k.decode("latin-1").lower(): v[0].decode("latin-1")
+        for k, v in request.requestHeaders.getAllRawHeaders()
+    }
+
+
+class Api:
+    """Binds the HTTP routes to the account and results services."""
+
+    def __init__(
+        self,
+        accounts: AccountService,
+        results: ResultsService,
+        languages: Mapping[str, Language],
+        max_body_bytes: int,
+        token_ttl: float,
+    ) -> None:
+        self._accounts = accounts
+        self._results = results
+        self._languages = languages
+        self._limit = max_body_bytes
+        self._ttl = int(token_ttl)
+
+    def resource(self) -> JsonResource:
+        r = JsonResource()
+        r.route("POST", "users", self.register)
+        r.route("POST", "users/auth", self.login)
+        r.route("POST", "users/logout", self.logout)
+        r.route("GET", "users/profile", self.get_profile)
+        r.route("PUT", "users/profile", self.put_profile)
+        r.route("DELETE", "users/{user_id}", self.delete_user)
+        r.route("GET", "users/{name}/totalXP", self.total_xp)
+        r.route("POST", "users/{name}/addXP", self.add_xp)
+        r.route("GET", "leaderboard/global", self.global_leaderboard)
+        r.route("GET", "leaderboard/game/{room_id}", self.game_leaderboard)
+        r.route("GET", "languages", self.languages)
+        return r
+
+    # -- helpers ---------------------------------------------------------------------------
+    async def _caller(self, request: Request) -> tuple[UserRecord, Claims]:
+        token = token_from({}, _headers(request))
+        if token is None:
+            raise GameError("unauthorized", "Not authorized, no token")
+        return await self._accounts.authenticate(token)
+
+    def _signed_in(self, request: Request, status: int, session: Session) -> JsonResponse:
+        return JsonResponse(
+            status,
+            {**public_user(session.user), "token": session.token},
+            cookies=[_session_cookie(request, session.token, self._ttl)],
+        )
+
+    # -- accounts --------------------------------------------------------------------------
+    async def register(self, request: Request, params: dict[str, str]) -> JsonResponse:
+        body = read_json(request, self._limit)
+        session = await self._accounts.register(body.get("name"), body.get("email"), body.get("password"))
+        return self._signed_in(request, 201, session)
+
+    async def login(self, request: Request, params: dict[str, str]) -> JsonResponse:
+        body = read_json(request, self._limit)
+        session = await self._accounts.login(body.get("email"), body.get("password"))
+        return self._signed_in(request, 200, session)
+
+    async def logout(self, request: Request, params: dict[str, str]) -> JsonResponse:
+        clear = [_session_cookie(request, "", 0)]
+        token = token_from({}, _headers(request))
+        if token is not None:
+            try:
+                _, claims = await self._accounts.authenticate(token)
+            except GameError:
+                pass  # already unusable: clearing the cookie is all that is left to do
+            else:
+                await self._accounts.logout(claims)
+        return JsonResponse(200, {"message": "Logged out successfully"}, cookies=clear)
+
+    async def get_profile(self, request: Request, params: dict[str, str]) -> JsonResponse:
+        user, _ = await self._caller(request)
+        return JsonResponse(200, profile(user))
+
+    async def put_profile(self, request: Request, params: dict[str, str]) -> JsonResponse:
+        user, _ = await self._caller(request)
+        body = read_json(request, self._limit)
+        session = await self._accounts.update_profile(user, body)
+        return JsonResponse(
+            200,
+            {**profile(session.user), "token": session.token},
+            cookies=[_session_cookie(request, session.token, self._ttl)],
+        )
+
+    async def delete_user(self, request: Request, params: dict[str, str]) -> JsonResponse:
+        user, _ = await self._caller(request)
+        await self._accounts.delete(user, unquote(params["user_id"]))
+        return JsonResponse(200, {"message": "User removed"}, cookies=[_session_cookie(request, "", 0)])
+
+    async def total_xp(self, request: Request, params: dict[str, str]) -> JsonResponse:
+        return JsonResponse(200, await self._accounts.total_xp(unquote(params["name"])))
+
+    async def add_xp(self, request: Request, params: dict[str, str]) -> JsonResponse:
+        user, _ = await self._caller(request)
+        body = read_json(request, self._limit)
+        return JsonResponse(200, await self._accounts.grant(user, unquote(params["name"]), body.get("reason")))
+
+    # -- leaderboards and reference data ---------------------------------------------------
+    async def global_leaderboard(self, request: Request, params: dict[str, str]) -> JsonResponse:
+        raw = (request.args.get(b"limit") or [b"10"])[0]
+        if not raw.isdigit() or not 1 <= int(raw) <= MAX_LEADERBOARD:
+            raise GameError("invalid_field", f"limit must be 1-{MAX_LEADERBOARD}")
+        return JsonResponse(200, await self._results.global_top(int(raw)))
+
+    async def game_leaderboard(self, request: Request, params: dict[str, str]) -> JsonResponse:
+        room_id = unquote(params["room_id"])
+        board = await self._results.room_top(room_id)
+        if board is None:
+            raise GameError("unknown_room", f"no leaderboard for room {room_id}")
+        return JsonResponse(200, board)
+
+    async def languages(self, request: Request, params: dict[str, str]) -> JsonResponse:
+        return JsonResponse(
+            200,
+            [{"id": lang.id, "name": lang.name, "words": len(lang.pairs)} for lang in self._languages.values()],
+        )

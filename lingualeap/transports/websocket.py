@@ -1,0 +1,192 @@
+"""The plain WebSocket transport at ``/ws``: JSON frames in, JSON frames out.
+
+Thin on purpose: it turns a handshake into an identity, frames into commands, and events into
+frames. Game state lives in the services.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
+from autobahn.websocket.types import ConnectionDeny, ConnectionRequest
+from twisted.internet.defer import Deferred
+from twisted.logger import Logger
+
+from lingualeap.clock import Clock
+from lingualeap.domain.errors import GameError
+from lingualeap.domain.events import Event
+from lingualeap.domain.model import Player
+from lingualeap.domain.ratelimit import TokenBucket
+from lingualeap.services.accounts import AccountService
+from lingualeap.services.metrics import Metrics
+from lingualeap.services.play import PlayService
+from lingualeap.services.presence import Outbound, Presence
+from lingualeap.transports import codec
+from lingualeap.transports.identity import guest_player, origin_allowed, token_from
+
+#: Rejected frames in a row (while the bucket is empty) before a flood closes the connection.
+FLOOD_STRIKES = 20
+CLOSE_POLICY = 1008
+
+
+@dataclass(frozen=True, slots=True)
+class WebSocketSettings:
+    allow_guests: bool
+    max_frame_bytes: int
+    message_rate: float
+    message_burst: float
+    allowed_origins: tuple[str, ...]
+    welcome: dict[str, Any]
+
+
+class GameProtocol(WebSocketServerProtocol):
+    log = Logger()
+    factory: GameWebSocketFactory
+
+    _player: Player | None = None
+    _bucket: TokenBucket | None = None
+    _strikes = 0
+    _registered = False
+
+    @property
+    def player(self) -> Player:
+        if self._player is None:
+            raise RuntimeError("no identity before the handshake completed")
+        return self._player
+
+    # -- handshake -------------------------------------------------------------------------
+    # Autobahn accepts a Deferred from onConnect, though its annotations do not say so.
+    def onConnect(self, request: ConnectionRequest) -> Deferred[None]:  # type: ignore[override]
+        return Deferred.fromCoroutine(self._identify(request))
+
+    async def _identify(self, request: ConnectionRequest) -> None:
+        settings = self.factory.settings
+        if not origin_allowed(request.headers.get("origin"), request.host, settings.allowed_origins):
+            raise ConnectionDeny(403, "origin not allowed")
+        token = token_from(request.params, request.headers)
+        if token is not None:
+            try:
+                self._player = await self.factory.accounts.player_for(token)
+            except GameError as e:
+                raise ConnectionDeny(401, e.message) from None
+            return None
+        if not settings.allow_guests:
+            raise ConnectionDeny(401, "a token is required (guests are not allowed here)")
+        self._player = guest_player((request.params.get("username") or [None])[0])
+        return None
+
+    def onOpen(self) -> None:
+        self._bucket = TokenBucket.full(
+            self.factory.settings.message_rate, self.factory.settings.message_burst, self.factory.clock.now()
+        )
+        self._registered = True
+        self.factory.presence.add(self)
+        self._send_event(Event("welcome", {"player": {**self.player.public(), "guest": self.player.guest},
+                                           **self.factory.settings.welcome}))
+
+    def onClose(self, wasClean: bool, code: int | None, reason: str | None) -> None:
+        if not self._registered:
+            return
+        self._registered = False
+        if self.factory.presence.discard(self):
+            player = self.player
+            d = Deferred.fromCoroutine(self.factory.play.disconnected(player))
+            d.addErrback(lambda f: self.log.failure("cleanup after {player} left failed", f, player=player.id))
+
+    # -- frames in -------------------------------------------------------------------------
+    def onMessage(self, payload: bytes, isBinary: bool) -> None:
+        if self._player is None or self._bucket is None:
+            return
+        now = self.factory.clock.now()
+        if not self._bucket.take(now):
+            self._strikes += 1
+            if self._strikes >= FLOOD_STRIKES:
+                self.log.warn("closing flooding connection of {player}", player=self.player.id)
+                self.close(CLOSE_POLICY, "flood")
+                return
+            retry = round(self._bucket.retry_after(now), 3)
+            self._send_error(GameError("rate_limited", "too many messages; slow down"), None, retryAfter=retry)
+            return
+        self._strikes = 0
+        if isBinary:
+            self._send_error(GameError("bad_json", "binary frames are not supported; send JSON text"), None)
+            return
+        try:
+            name, command = codec.decode_frame(payload)
+        except GameError as e:
+            self.factory.metrics.commands.labels(event="invalid", result=e.code).inc()
+            self._send_error(e, None)
+            return
+        d = Deferred.fromCoroutine(self._run(name, command, time.perf_counter()))
+        d.addErrback(lambda f: self.log.failure("command {name} crashed", f, name=name))
+
+    async def _run(self, name: str, command: Any, started: float) -> None:
+        metrics = self.factory.metrics
+        try:
+            await self.factory.play.handle(self.player, command)
+        except GameError as e:
+            metrics.commands.labels(event=name, result=e.code).inc()
+            self._send_error(e, name)
+        except Exception:
+            self.log.failure("command {name} from {player} failed", name=name, player=self.player.id)
+            metrics.commands.labels(event=name, result="internal").inc()
+            self._send_error(GameError("internal", "the server failed to handle that; it was logged"), name)
+        else:
+            metrics.commands.labels(event=name, result="ok").inc()
+        finally:
+            metrics.event_latency.labels(event=name).observe(time.perf_counter() - started)
+
+    # -- frames out ------------------------------------------------------------------------
+    def send(self, message: Outbound) -> None:
+        if self._registered:
+            prepared = message.encoded("ws-json", self.factory.prepare)
+            self.sendPreparedMessage(prepared)
+
+    def close(self, code: int, reason: str) -> None:
+        # sendClose() only takes 1000 and 3000-4999; a server may also use the RFC 6455 codes
+        # 1001 (going away) and 1008 (policy violation), so send the frame directly.
+        self.sendCloseFrame(code=code, reasonUtf8=reason.encode("utf-8")[:123], isReply=False)
+
+    def _send_event(self, event: Event) -> None:
+        self.send(Outbound(event))
+
+    def _send_error(self, error: GameError, event: str | None, **extra: Any) -> None:
+        self._send_event(codec.error_event(error, event, **extra))
+
+
+class GameWebSocketFactory(WebSocketServerFactory):
+    protocol = GameProtocol  # type: ignore[assignment]
+
+    def __init__(
+        self,
+        *,
+        settings: WebSocketSettings,
+        accounts: AccountService,
+        play: PlayService,
+        presence: Presence,
+        metrics: Metrics,
+        clock: Clock,
+    ) -> None:
+        super().__init__(reactor=clock.reactor_time)
+        self.settings = settings
+        self.accounts = accounts
+        self.play = play
+        self.presence = presence
+        self.metrics = metrics
+        self.clock = clock
+        self.setProtocolOptions(
+            maxFramePayloadSize=settings.max_frame_bytes,
+            maxMessagePayloadSize=settings.max_frame_bytes,
+            autoPingInterval=30,
+            autoPingTimeout=20,
+            openHandshakeTimeout=10,
+            closeHandshakeTimeout=5,
+            # Send a close frame with the reason (e.g. 1009 too big) instead of dropping TCP.
+            failByDrop=False,
+        )
+
+    def prepare(self, event: Event) -> Any:
+        return self.prepareMessage(codec.encode_event(event), isBinary=False)
