@@ -8,11 +8,13 @@ import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from lingualeap.errors import ConfigError
 from lingualeap.services.tokens import MIN_SECRET_BYTES
 
 JWT_SECRET_ENV = "LINGUALEAP_JWT_SECRET"
+REDIS_PASSWORD_ENV = "LINGUALEAP_REDIS_PASSWORD"
 WEB_DIR = Path(__file__).parent / "web"
 
 
@@ -33,6 +35,11 @@ class Config:
     message_burst: float = 40.0
     bcrypt_rounds: int = 12
     word_seed: int | None = None
+    redis_url: str | None = None
+    redis_password: str | None = field(default=None, repr=False)
+    mongo_uri: str | None = field(default=None, repr=False)
+    mongo_write_concern: str = "majority"
+    mongo_timeout: float = 5.0
     instance_id: str = field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
     web_dir: Path = WEB_DIR
 
@@ -83,7 +90,52 @@ def from_options(options: Mapping[str, object], environ: Mapping[str, str] = os.
         allowed_origins=tuple(o.rstrip("/") for o in _strings(options, "allowed-origin")),
         bcrypt_rounds=_int(options, "bcrypt-rounds", 4, 16),
         word_seed=None if seed is None else _int(options, "word-seed", 0, 2**63 - 1),
+        redis_url=_redis_url(options.get("redis")),
+        redis_password=_optional(options.get("redis-password")) or environ.get(REDIS_PASSWORD_ENV) or None,
+        mongo_uri=_mongo_uri(options.get("mongo")),
+        mongo_write_concern=_write_concern(options.get("mongo-write-concern", "majority")),
+        mongo_timeout=_float(options, "mongo-timeout", 0.1, 120.0) if options.get("mongo-timeout") else 5.0,
     )
+
+
+def _optional(raw: object) -> str | None:
+    return str(raw) if raw not in (None, "") else None
+
+
+def _redis_url(raw: object) -> str | None:
+    url = _optional(raw)
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+        raise ConfigError("redis", f"must look like redis://HOST:PORT/DB, not {url!r}")
+    try:
+        parts.port
+    except ValueError:
+        raise ConfigError("redis", f"has a bad port: {url!r}") from None
+    db = parts.path.strip("/")
+    if db and not db.isdigit():
+        raise ConfigError("redis", f"database must be a number: {url!r}")
+    return url
+
+
+def _mongo_uri(raw: object) -> str | None:
+    uri = _optional(raw)
+    if uri is None:
+        return None
+    parts = urlsplit(uri)
+    if parts.scheme not in ("mongodb", "mongodb+srv") or not parts.netloc:
+        raise ConfigError("mongo", "must look like mongodb://HOST:PORT/DATABASE")
+    if not parts.path.strip("/"):
+        raise ConfigError("mongo", "must name the database, e.g. mongodb://localhost:27017/lingualeap")
+    return uri
+
+
+def _write_concern(raw: object) -> str:
+    value = str(raw)
+    if value not in ("majority", "1"):
+        raise ConfigError("mongo-write-concern", f"must be 'majority' or '1', not {value!r}")
+    return value
 
 
 def _jwt_secret(options: Mapping[str, object], environ: Mapping[str, str]) -> tuple[str, str]:

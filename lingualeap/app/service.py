@@ -57,6 +57,8 @@ class LinguaLeapService(MultiService):
                 metrics=MetricsResource(self.server.metrics),
             )
         )
+        for dependency in self.server.backends.services:
+            dependency.setServiceParent(self)
         for description in config.listen:
             strport_service(description, self.site, reactor=reactor).setServiceParent(self)
 

@@ -15,7 +15,7 @@ class Options(usage.Options):
     synopsis = "[options]"
     longdesc = (
         "Run a LinguaLeap word-battle server: HTTP API, web client and WebSocket (/ws) on one port. "
-        "Without --redis/--mongo it keeps everything in this process's memory."
+        "Without --redis and --mongo everything is kept in this process's memory."
     )
     optParameters = [
         ["port", "p", "8080", "TCP port to serve HTTP and WebSocket on (ignored when --listen is given)."],
@@ -27,6 +27,13 @@ class Options(usage.Options):
          f"Secret for signing login tokens (else ${JWT_SECRET_ENV}; else a random one per process)."],
         ["bcrypt-rounds", None, "12", "bcrypt cost factor for password hashes (4-16)."],
         ["word-seed", None, None, "Seed for drawing match words (reproducible games for tests/demos)."],
+        ["redis", None, None, "Share state with other instances through Redis: redis://HOST:PORT/DB."],
+        ["redis-password", None, None,
+         "Redis password (else $LINGUALEAP_REDIS_PASSWORD; a password in the URL also works)."],
+        ["mongo", None, None,
+         "Keep users, matches and progress in MongoDB: mongodb://[USER:PASS@]HOST:PORT/DATABASE[?replicaSet=NAME]."],
+        ["mongo-write-concern", None, "majority", "MongoDB write concern: 'majority' or '1'."],
+        ["mongo-timeout", None, "5", "Seconds before a MongoDB call is given up."],
     ]
     optFlags = [
         ["allow-guests", None, "Let connections without a token play as guests (the default)."],
@@ -39,13 +46,11 @@ class Options(usage.Options):
         self["allowed-origin"] = []
 
     def opt_listen(self, description: str) -> None:
-        """Endpoint to listen on, e.g. tcp:8080:interface=127.0.0.1 or ssl:8443:privateKey=k.pem
-        (repeatable; replaces --port)."""
+        """Endpoint to serve on, e.g. tcp:8080:interface=127.0.0.1 (repeatable; replaces --port)."""
         self["listen"].append(description)
 
     def opt_allowed_origin(self, origin: str) -> None:
-        """A browser origin (e.g. https://play.example.com) allowed to open WebSockets besides the
-        server's own (repeatable; '*' allows any)."""
+        """Browser origin allowed to open WebSockets besides our own (repeatable; '*' = any)."""
         self["allowed-origin"].append(origin)
 
     def postOptions(self) -> None:

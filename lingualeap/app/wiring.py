@@ -11,11 +11,7 @@ from twisted.internet.interfaces import IReactorThreads, IReactorTime
 from twisted.internet.threads import deferToThreadPool
 
 from lingualeap import __version__
-from lingualeap.backends.memory.leaderboards import MemoryLeaderboards
-from lingualeap.backends.memory.players import MemoryPlayerStore
-from lingualeap.backends.memory.queue import MemoryMatchQueue
-from lingualeap.backends.memory.revocations import MemoryTokenRevocations
-from lingualeap.backends.memory.rooms import MemoryRoomStore
+from lingualeap.app.backends import Backends, build_backends
 from lingualeap.clock import Clock, ReactorClock
 from lingualeap.config import Config
 from lingualeap.domain.model import Language
@@ -40,6 +36,7 @@ class Server:
     metrics: Metrics
     languages: dict[str, Language]
     presence: Presence
+    backends: Backends
     players: PlayerStore
     game: GameService
     matchmaking: MatchmakingService
@@ -50,8 +47,11 @@ class Server:
     started_at: float
 
     def health(self) -> dict[str, Any]:
+        dependencies = [check() for check in self.backends.health]
+        degraded = any(d.get("status") != "ok" for d in dependencies)
         return {
-            "status": "ok",
+            "status": "degraded" if degraded else "ok",
+            "dependencies": dependencies,
             "instance": self.config.instance_id,
             "version": __version__,
             "uptime": round(time.monotonic() - self.started_at, 3),
@@ -68,8 +68,8 @@ class Server:
 
 
 def build_server(config: Config, reactor: Any, clock: Clock | None = None,
-                 languages: dict[str, Language] | None = None) -> Server:
-    """Wire a server on the embedded in-memory backends.
+                 languages: dict[str, Language] | None = None, backends: Backends | None = None) -> Server:
+    """Wire a server; backends come from the configuration unless given.
 
     ``reactor`` provides threads (for bcrypt); ``clock`` defaults to one over the same reactor.
     """
@@ -77,9 +77,10 @@ def build_server(config: Config, reactor: Any, clock: Clock | None = None,
     clock = clock or ReactorClock(reactor)
     metrics = Metrics()
     languages = languages if languages is not None else load_languages()
-    presence = Presence(on_change=metrics.connections.set)
-    leaderboards = MemoryLeaderboards(clock)
-    players = MemoryPlayerStore(clock)
+    presence = Presence(on_change=metrics.observe_presence)
+    backends = backends or build_backends(config, clock, reactor)
+    leaderboards = backends.leaderboards
+    players = backends.players
     results = ResultsService(players, leaderboards, presence)
     rng = random.Random(config.word_seed) if config.word_seed is not None else None
     game = GameService(
@@ -91,19 +92,19 @@ def build_server(config: Config, reactor: Any, clock: Clock | None = None,
             intermission=config.intermission,
         ),
         languages=languages,
-        rooms=MemoryRoomStore(),
+        rooms=backends.rooms,
         sink=presence,
         results=results,
         metrics=metrics,
         rng=rng,
     )
-    matchmaking = MatchmakingService(MemoryMatchQueue(), game, presence, metrics)
+    matchmaking = MatchmakingService(backends.queue, game, presence, metrics)
     tokens = TokenService(config.jwt_secret, clock)
     pool = reactor.getThreadPool()
     hasher = PasswordHasher(lambda fn: deferToThreadPool(reactor, pool, fn), rounds=config.bcrypt_rounds)
     accounts = AccountService(
         store=players,
-        revocations=MemoryTokenRevocations(clock),
+        revocations=backends.revocations,
         tokens=tokens,
         hasher=hasher,
         leaderboards=leaderboards,
@@ -112,7 +113,7 @@ def build_server(config: Config, reactor: Any, clock: Clock | None = None,
     )
     play = PlayService(game, matchmaking, metrics)
     return Server(
-        config=config, clock=clock, metrics=metrics, languages=languages, presence=presence, players=players,
+        config=config, clock=clock, metrics=metrics, languages=languages, presence=presence, backends=backends, players=players,
         game=game, matchmaking=matchmaking, accounts=accounts, results=results, play=play,
         tokens=tokens, started_at=time.monotonic(),
     )

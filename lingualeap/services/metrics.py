@@ -46,5 +46,9 @@ class Metrics:
         for outcome in ("exact", "partial", "wrong", "rejected"):
             self.guesses.labels(outcome=outcome)
 
+    def observe_presence(self, connections: int, players: int) -> None:
+        self.connections.set(connections)
+        self.connected_players.set(players)
+
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -48,7 +48,7 @@ class Presence:
 
     log = Logger()
 
-    def __init__(self, on_change: Callable[[int], None] | None = None) -> None:
+    def __init__(self, on_change: Callable[[int, int], None] | None = None) -> None:
         self._by_player: dict[str, list[Connection]] = {}
         self._count = 0
         self._on_change = on_change
@@ -66,16 +66,15 @@ class Presence:
         if not connections or connection not in connections:
             return False
         connections.remove(connection)
+        if not connections:
+            del self._by_player[connection.player.id]
         self._changed(-1)
-        if connections:
-            return False
-        del self._by_player[connection.player.id]
-        return True
+        return not connections
 
     def _changed(self, delta: int) -> None:
         self._count += delta
         if self._on_change is not None:
-            self._on_change(self._count)
+            self._on_change(self._count, len(self._by_player))
 
     @property
     def connection_count(self) -> int:

@@ -1,0 +1,105 @@
+"""Real server processes for tests: free ports, start, wait for health, stop, with deadlines."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def twistd() -> list[str]:
+    script = BIN / "twistd"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "twisted"]
+
+
+def env(**extra: str) -> dict[str, str]:
+    environment = dict(os.environ)
+    # The checkout comes first, so the plugin and package under test are the ones found.
+    environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), environment.get("PYTHONPATH")]))
+    environment.update(extra)
+    return environment
+
+
+def wait_until(predicate: Any, timeout: float, what: str, interval: float = 0.05) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} did not happen within {timeout}s")
+        time.sleep(interval)
+
+
+def http_json(url: str, method: str = "GET", body: Any = None, timeout: float = 5.0) -> tuple[int, Any]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers={"content-type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"null")
+
+
+class ServerProcess:
+    """``twistd -n lingualeap ...`` as a child process, logging to a file."""
+
+    def __init__(self, args: list[str], log_dir: Path, port: int | None = None, **environment: str) -> None:
+        self.port = port or free_port()
+        self.log_path = log_dir / f"twistd-{self.port}.log"
+        self.command = [*twistd(), "-n", "--pidfile=", f"--logfile={self.log_path}", "lingualeap",
+                        "--port", str(self.port), *args]
+        self.environment = env(**environment)
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> ServerProcess:
+        self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.environment,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+        def healthy() -> bool:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}: {self.log()}")
+            try:
+                return http_json(self.base + "/health", timeout=1)[0] == 200
+            except OSError:
+                return False
+
+        wait_until(healthy, timeout, f"server on port {self.port} becoming healthy")
+        return self
+
+    def log(self) -> str:
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        if self.process is not None and self.process.stderr is not None and self.process.poll() is not None:
+            text += self.process.stderr.read().decode(errors="replace")
+        return text[-5000:]
+
+    def stop(self, timeout: float = 15.0) -> int:
+        if self.process is None or self.process.poll() is not None:
+            return self.process.returncode if self.process else 0
+        self.process.terminate()
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            return self.process.wait(timeout)

@@ -1,0 +1,35 @@
+"""A blocking WebSocket JSON client (websocket-client) for tests against server processes."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import websocket
+
+
+class SyncClient:
+    def __init__(self, url: str, **kwargs: Any) -> None:
+        self.ws = websocket.create_connection(url, timeout=10, **kwargs)
+        self.events: list[dict[str, Any]] = []
+
+    def send(self, event: str, data: Any = None) -> None:
+        self.ws.send(json.dumps({"event": event, "data": data or {}}))
+
+    def next(self, name: str, timeout: float = 15.0) -> dict[str, Any]:
+        """Read frames until one called ``name`` arrives (earlier ones are kept in ``events``)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.ws.settimeout(max(0.05, deadline - time.monotonic()))
+            try:
+                message = json.loads(self.ws.recv())
+            except websocket.WebSocketTimeoutException:
+                break
+            self.events.append(message)
+            if message["event"] == name:
+                return dict(message["data"])
+        raise AssertionError(f"no {name} within {timeout}s; got {[e['event'] for e in self.events]}")
+
+    def close(self) -> None:
+        self.ws.close()
