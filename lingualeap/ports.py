@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from lingualeap.domain.events import Event
-from lingualeap.domain.model import Player
+from lingualeap.domain.model import Player, WordPair
 from lingualeap.domain.results import MatchResult
 from lingualeap.domain.room import RoomState
 
@@ -83,17 +83,28 @@ class Leaderboards(Protocol):
     async def exists(self, board: str) -> bool: ...
 
 
+@dataclass(frozen=True, slots=True)
+class QueuedPlayer:
+    """A waiting player and the instance their connection is on."""
+
+    player: Player
+    instance: str
+
+
 class MatchQueue(Protocol):
     """Players waiting for a match, first come first served, per language."""
 
-    async def enqueue(self, language: str, player: Player) -> int:
+    async def enqueue(self, language: str, player: Player, instance: str) -> int:
         """Queue the player; return their 1-based position. ``already_queued`` if queued anywhere."""
 
     async def remove(self, player_id: str) -> str | None:
         """Take the player out of whatever queue holds them; the language, or ``None``."""
 
-    async def take(self, language: str, count: int) -> list[Player]:
-        """Atomically take the first ``count`` players of a language, or nobody if fewer wait."""
+    async def take(self, language: str, count: int) -> list[QueuedPlayer]:
+        """Atomically take the first ``count`` players of a language, or nobody if fewer wait.
+
+        Players whose instance is no longer alive are dropped from the queue, not matched.
+        """
 
     async def queued_language(self, player_id: str) -> str | None: ...
 
@@ -108,14 +119,80 @@ class TokenRevocations(Protocol):
     async def is_revoked(self, token_id: str) -> bool: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """Ownership of a room by one instance; ``token`` grows with every new owner (fencing)."""
+
+    room_id: str
+    instance: str
+    token: int
+
+
+class RoomLeases(Protocol):
+    """Which instance owns (hosts) each room. Leases expire unless renewed."""
+
+    async def acquire(self, room_id: str, instance: str) -> Lease | None:
+        """Take the room if nobody holds it; ``None`` if another instance does."""
+
+    async def renew(self, lease: Lease) -> bool:
+        """Extend a lease; ``False`` if it was lost (expired and taken, or released)."""
+
+    async def release(self, lease: Lease) -> None: ...
+
+    async def owner(self, room_id: str) -> str | None: ...
+
+
 class RoomStore(Protocol):
     """Snapshots of live rooms, written after every change."""
 
-    async def save(self, state: RoomState) -> None: ...
+    async def save(self, state: RoomState, lease: Lease) -> bool:
+        """Store the snapshot unless ``lease`` has been superseded (then ``False``: fenced off)."""
 
     async def load(self, room_id: str) -> RoomState | None: ...
 
     async def delete(self, room_id: str) -> None: ...
+
+
+class WordSource(Protocol):
+    """The word pairs matches are drawn from."""
+
+    async def draw(self, language: str, count: int) -> list[WordPair]:
+        """``count`` distinct pairs of the language."""
+
+
+class BackplaneHandler(Protocol):
+    """What an instance does with messages from the backplane."""
+
+    def room_batch(self, room_id: str, batch: dict[str, Any]) -> None:
+        """Events of a room this instance watches."""
+
+    def direct(self, message: dict[str, Any]) -> None:
+        """A message addressed to this instance (commands, replies)."""
+
+    def broadcasted(self, message: dict[str, Any]) -> None:
+        """A message to every instance."""
+
+    def resubscribed(self) -> None:
+        """The subscription was (re)established: messages may have been missed."""
+
+
+class Backplane(Protocol):
+    """Messaging between instances: room channels, per-instance inboxes, and a broadcast."""
+
+    instance_id: str
+
+    def attach(self, handler: BackplaneHandler) -> None: ...
+
+    async def watch(self, room_id: str) -> None:
+        """Receive the room's events from now on (returns once subscribed)."""
+
+    async def unwatch(self, room_id: str) -> None: ...
+
+    async def publish(self, room_id: str, batch: dict[str, Any]) -> None: ...
+
+    async def send(self, instance_id: str, message: dict[str, Any]) -> None: ...
+
+    async def broadcast(self, message: dict[str, Any]) -> None: ...
 
 
 class EventSink(Protocol):

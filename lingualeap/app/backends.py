@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import random
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,10 +13,22 @@ from lingualeap.backends.memory.leaderboards import MemoryLeaderboards
 from lingualeap.backends.memory.players import MemoryPlayerStore
 from lingualeap.backends.memory.queue import MemoryMatchQueue
 from lingualeap.backends.memory.revocations import MemoryTokenRevocations
-from lingualeap.backends.memory.rooms import MemoryRoomStore
+from lingualeap.backends.memory.backplane import MemoryBackplane, MemoryHub
+from lingualeap.backends.memory.rooms import MemoryRoomLeases, MemoryRoomStore
+from lingualeap.backends.memory.words import MemoryWordSource
 from lingualeap.clock import Clock
 from lingualeap.config import Config
-from lingualeap.ports import Leaderboards, MatchQueue, PlayerStore, RoomStore, TokenRevocations
+from lingualeap.domain.model import Language
+from lingualeap.ports import (
+    Backplane,
+    Leaderboards,
+    MatchQueue,
+    PlayerStore,
+    RoomLeases,
+    RoomStore,
+    TokenRevocations,
+    WordSource,
+)
 
 #: A dependency's health: ``{"name": ..., "status": "ok" | "degraded" | "down", ...}``.
 HealthCheck = Callable[[], dict[str, Any]]
@@ -28,22 +41,38 @@ class Backends:
     queue: MatchQueue
     revocations: TokenRevocations
     rooms: RoomStore
+    leases: RoomLeases
+    words: WordSource
+    backplane: Backplane
     #: Connection lifecycles (created in startService, closed in stopService).
     services: list[IService] = field(default_factory=list)
     health: list[HealthCheck] = field(default_factory=list)
 
 
-def memory_backends(clock: Clock) -> Backends:
+def memory_backends(
+    instance_id: str,
+    clock: Clock,
+    languages: Mapping[str, Language],
+    rng: random.Random | None = None,
+    hub: MemoryHub | None = None,
+) -> Backends:
+    """Everything in this process; instances sharing a ``hub`` can talk to each other (tests)."""
     return Backends(
         players=MemoryPlayerStore(clock),
         leaderboards=MemoryLeaderboards(clock),
         queue=MemoryMatchQueue(),
         revocations=MemoryTokenRevocations(clock),
         rooms=MemoryRoomStore(),
+        leases=MemoryRoomLeases(),
+        words=MemoryWordSource(languages, rng),
+        backplane=MemoryBackplane(instance_id, hub),
     )
 
 
-def build_backends(config: Config, clock: Clock, reactor: Any) -> Backends:
+def build_backends(
+    config: Config, clock: Clock, reactor: Any, languages: Mapping[str, Language]
+) -> Backends:
     """Memory for everything, then MongoDB and Redis where they are configured."""
-    backends = memory_backends(clock)
+    rng = random.Random(config.word_seed) if config.word_seed is not None else None
+    backends = memory_backends(config.instance_id, clock, languages, rng)
     return backends

@@ -70,6 +70,7 @@ class LinguaLeapService(MultiService):
             )
         # A WebSocketResource inside a Site does not start its factory: do it here.
         self.ws_factory.doStart()
+        self.server.host.start()
         super().startService()
         self.log.info(
             "LinguaLeap {instance} serving on {listen} ({languages})",
@@ -83,7 +84,7 @@ class LinguaLeapService(MultiService):
             await super(LinguaLeapService, self).stopService()
             for connection in list(self.server.presence.connections()):
                 connection.close(1001, "server shutting down")
-            await self.server.game.stop()
+            await self.server.host.stop()
             self.ws_factory.doStop()
 
         return Deferred.fromCoroutine(stop())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +17,8 @@ from lingualeap.domain.model import Language
 from lingualeap.domain.room import Rules
 from lingualeap.ports import PlayerStore
 from lingualeap.services.accounts import AccountService
+from lingualeap.services.cluster import Cluster
+from lingualeap.services.fanout import Fanout
 from lingualeap.services.game import GameService
 from lingualeap.services.matchmaking import MatchmakingService
 from lingualeap.services.metrics import Metrics
@@ -25,6 +26,7 @@ from lingualeap.services.passwords import PasswordHasher
 from lingualeap.services.play import PlayService
 from lingualeap.services.presence import Presence
 from lingualeap.services.results import ResultsService
+from lingualeap.services.room_host import RoomHost
 from lingualeap.services.tokens import TokenService
 from lingualeap.words.loader import load_languages
 
@@ -38,6 +40,7 @@ class Server:
     presence: Presence
     backends: Backends
     players: PlayerStore
+    host: RoomHost
     game: GameService
     matchmaking: MatchmakingService
     accounts: AccountService
@@ -56,7 +59,7 @@ class Server:
             "version": __version__,
             "uptime": round(time.monotonic() - self.started_at, 3),
             "connections": self.presence.connection_count,
-            "rooms": self.game.active_rooms(),
+            "rooms": self.host.count(),
         }
 
     def welcome(self) -> dict[str, Any]:
@@ -77,13 +80,12 @@ def build_server(config: Config, reactor: Any, clock: Clock | None = None,
     clock = clock or ReactorClock(reactor)
     metrics = Metrics()
     languages = languages if languages is not None else load_languages()
+    backends = backends or build_backends(config, clock, reactor, languages)
     presence = Presence(on_change=metrics.observe_presence)
-    backends = backends or build_backends(config, clock, reactor)
-    leaderboards = backends.leaderboards
-    players = backends.players
-    results = ResultsService(players, leaderboards, presence)
-    rng = random.Random(config.word_seed) if config.word_seed is not None else None
-    game = GameService(
+    cluster = Cluster(backends.backplane, presence, clock)
+    results = ResultsService(backends.players, backends.leaderboards, cluster)
+    host = RoomHost(
+        instance_id=backends.backplane.instance_id,
         clock=clock,
         room_rules=Rules(
             rounds=config.rounds,
@@ -91,29 +93,31 @@ def build_server(config: Config, reactor: Any, clock: Clock | None = None,
             start_delay=config.start_delay,
             intermission=config.intermission,
         ),
-        languages=languages,
+        words=backends.words,
         rooms=backends.rooms,
-        sink=presence,
+        leases=backends.leases,
+        backplane=backends.backplane,
         results=results,
         metrics=metrics,
-        rng=rng,
     )
+    fanout = Fanout(backends.backplane, presence, backends.rooms)
+    game = GameService(host=host, cluster=cluster, fanout=fanout, leases=backends.leases, languages=languages)
     matchmaking = MatchmakingService(backends.queue, game, presence, metrics)
     tokens = TokenService(config.jwt_secret, clock)
     pool = reactor.getThreadPool()
     hasher = PasswordHasher(lambda fn: deferToThreadPool(reactor, pool, fn), rounds=config.bcrypt_rounds)
     accounts = AccountService(
-        store=players,
+        store=backends.players,
         revocations=backends.revocations,
         tokens=tokens,
         hasher=hasher,
-        leaderboards=leaderboards,
+        leaderboards=backends.leaderboards,
         results=results,
         clock=clock,
     )
     play = PlayService(game, matchmaking, metrics)
     return Server(
-        config=config, clock=clock, metrics=metrics, languages=languages, presence=presence, backends=backends, players=players,
-        game=game, matchmaking=matchmaking, accounts=accounts, results=results, play=play,
-        tokens=tokens, started_at=time.monotonic(),
+        config=config, clock=clock, metrics=metrics, languages=languages, presence=presence,
+        backends=backends, players=backends.players, host=host, game=game, matchmaking=matchmaking,
+        accounts=accounts, results=results, play=play, tokens=tokens, started_at=time.monotonic(),
     )

@@ -80,6 +80,8 @@ class RoomState:
     started_at: float | None = None
     ended_at: float | None = None
     history: tuple[RoundRecord, ...] = ()
+    #: Sequence number of the last event this room emitted (see :func:`numbered`).
+    seq: int = 0
 
     # -- queries -------------------------------------------------------------------------
     def member(self, player_id: str) -> Player | None:
@@ -164,6 +166,43 @@ def room_info(state: RoomState, to: tuple[str, ...] | None = None) -> Event:
 
 def _leaderboard_event(state: RoomState) -> Event:
     return Event("gameLeaderboardUpdate", {"roomId": state.room_id, "leaderboard": state.leaderboard()})
+
+
+def numbered(state: RoomState, events: list[Event]) -> tuple[RoomState, list[Event]]:
+    """Stamp each event with the room's next sequence number (``data.seq``), in order.
+
+    Clients and instances use it to put events in order and to spot gaps after a reconnect.
+    """
+    if not events:
+        return state, events
+    stamped = [
+        Event(e.name, {**e.data, "seq": state.seq + i}, e.to) for i, e in enumerate(events, start=1)
+    ]
+    return replace(state, seq=state.seq + len(events)), stamped
+
+
+def snapshot(state: RoomState, to: tuple[str, ...] | None = None) -> Event:
+    """``roomState``: everything a (re)connecting member needs to show the room as it is now."""
+    word = state.current_word
+    return Event(
+        "roomState",
+        {
+            "roomId": state.room_id,
+            "language": state.language,
+            "private": state.private,
+            "phase": state.phase.value,
+            "players": _players(state),
+            "scores": _scores(state),
+            "round": state.round,
+            "totalRounds": state.total_rounds,
+            "translation": word.english if word else None,
+            "hint": judge.mask(word.answer, state.revealed) if word else None,
+            "endsAt": to_millis(state.round_ends_at) if word else None,
+            "nextAt": to_millis(state.next_at) if state.next_at is not None else None,
+            "seq": state.seq,
+        },
+        to,
+    )
 
 
 # -- creation ---------------------------------------------------------------------------------

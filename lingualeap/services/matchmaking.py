@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from twisted.logger import Logger
+
 from lingualeap.domain.errors import GameError
 from lingualeap.domain.events import Event
 from lingualeap.domain.model import Player
@@ -13,6 +15,8 @@ MATCH_SIZE = 2
 
 
 class MatchmakingService:
+    log = Logger()
+
     def __init__(self, queue: MatchQueue, game: GameService, sink: EventSink, metrics: Metrics) -> None:
         self._queue = queue
         self._game = game
@@ -24,18 +28,16 @@ class MatchmakingService:
         room_id = self._game.room_of(player.id)
         if room_id is not None:
             raise GameError("already_in_room", f"you are already in room {room_id}; leave it first")
-        position = await self._queue.enqueue(language.id, player)
+        position = await self._queue.enqueue(language.id, player, self._game.instance_id)
         self._sink.deliver([player.id], Event("queued", {"language": language.id, "position": position}))
         group = await self._queue.take(language.id, MATCH_SIZE)
         if group:
             try:
-                self._game.create_match(group, language.id)
-            except GameError:
-                # Somebody in the group got busy meanwhile: the others wait again.
-                for member in group:
-                    if self._game.room_of(member.id) is None:
-                        await self._queue.enqueue(language.id, member)
-                raise
+                await self._game.create_match(group, language.id)
+            except Exception:
+                self.log.failure("forming a {language} match failed; the players wait again", language=language.id)
+                for entry in group:
+                    await self._queue.enqueue(language.id, entry.player, entry.instance)
         await self._publish_sizes()
 
     async def cancel(self, player_id: str) -> None:

@@ -37,14 +37,14 @@ class PlayService:
     async def on_joinRoom(self, player: Player, command: JoinRoom) -> None:
         if await self._matchmaking.is_queued(player.id):
             raise GameError("already_queued", "you are waiting for a match; cancel it first")
-        self._game.join_room(player, command.room_id, command.language)
+        await self._game.join_room(player, command.room_id, command.language)
 
     async def on_leaveRoom(self, player: Player, command: LeaveRoom) -> None:
-        self._game.leave_room(player.id, command.room_id)
+        await self._game.leave_room(player.id, command.room_id)
 
     async def on_makeGuess(self, player: Player, command: MakeGuess) -> None:
         try:
-            self._game.guess(player.id, command.room_id, command.guess)
+            await self._game.guess(player.id, command.room_id, command.guess)
         except GameError:
             self._metrics.guesses.labels(outcome="rejected").inc()
             raise
@@ -52,4 +52,4 @@ class PlayService:
     async def disconnected(self, player: Player) -> None:
         """The player's last connection here closed."""
         await self._matchmaking.player_gone(player.id)
-        self._game.player_gone(player.id)
+        await self._game.player_gone(player.id)

@@ -7,6 +7,7 @@ from support.harness import FakeConnection, Harness
 from lingualeap.domain.commands import FindMatch, JoinRoom, LeaveRoom, MakeGuess
 from lingualeap.domain.errors import GameError
 from lingualeap.domain.model import Player
+from lingualeap.ports import QueuedPlayer
 from lingualeap.services.accounts import Session
 
 
@@ -155,7 +156,8 @@ async def test_a_fifth_player_gets_room_full() -> None:
     conns = [h.connect(p) for p in players]
     for p in players:
         await h.server.play.handle(p, JoinRoom("crowd", "french"))
-    assert conns[4].last("roomFull") == {"roomId": "crowd", "maxPlayers": 4}
+    full = conns[4].last("roomFull")
+    assert (full["roomId"], full["maxPlayers"]) == ("crowd", 4)
     assert h.server.game.room_of(players[4].id) is None
     assert len(conns[0].last("roomInfo")["players"]) == 4
 
@@ -175,7 +177,8 @@ async def test_a_player_cannot_be_in_two_rooms() -> None:
 async def test_room_ids_are_unique() -> None:
     h = Harness()
     ids = set()
+    me = h.server.game.instance_id
     for i in range(200):
         a, b = Player(f"u-a{i}", "A"), Player(f"u-b{i}", "B")
-        ids.add(h.server.game.create_match([a, b], "french"))
+        ids.add(await h.server.game.create_match([QueuedPlayer(a, me), QueuedPlayer(b, me)], "french"))
     assert len(ids) == 200

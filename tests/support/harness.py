@@ -63,4 +63,4 @@ class Harness:
         self.time.advance(seconds)
 
     async def settle(self) -> None:
-        await self.server.game.settle()
+        await self.server.host.settle()

@@ -1,0 +1,240 @@
+"""Hosting rooms: the owner instance applies the rules, publishes events and runs the timers.
+
+Every change to a room runs synchronously from the current state to the next one and publishes
+its events before anything is awaited, so the events of one room leave in the order the rules
+produced them, without locks. Snapshots and results follow asynchronously. Each hosted room is
+held under a lease; a snapshot write that the lease no longer covers is refused (fencing) and
+the room is dropped here, because another instance has taken it over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from twisted.internet.defer import Deferred
+from twisted.logger import Logger
+
+from lingualeap.clock import Cancellable, Clock
+from lingualeap.domain import room as rules
+from lingualeap.domain.errors import GameError
+from lingualeap.domain.events import Event
+from lingualeap.domain.model import Player
+from lingualeap.domain.results import result_of
+from lingualeap.domain.room import Phase, RoomState
+from lingualeap.ports import Backplane, Lease, RoomLeases, RoomStore, WordSource
+from lingualeap.services.metrics import Metrics
+from lingualeap.services.results import ResultsService
+
+Transition = Callable[[RoomState, float], tuple[RoomState, list[Event]]]
+
+#: Seconds between lease renewals; leases live three times as long (see the Redis leases).
+LEASE_RENEW_INTERVAL = 2.0
+
+
+@dataclass
+class HostedRoom:
+    state: RoomState
+    lease: Lease
+    timer: Cancellable | None = None
+
+
+def batch_of(state: RoomState, events: list[Event]) -> dict[str, Any]:
+    """The wire form of one change's events, with their recipients resolved."""
+    return {
+        "seq": state.seq,
+        "events": [
+            {"name": e.name, "data": dict(e.data), "to": list(e.to if e.to is not None else state.member_ids)}
+            for e in events
+        ],
+    }
+
+
+class RoomHost:
+    log = Logger()
+
+    def __init__(
+        self,
+        *,
+        instance_id: str,
+        clock: Clock,
+        room_rules: rules.Rules,
+        words: WordSource,
+        rooms: RoomStore,
+        leases: RoomLeases,
+        backplane: Backplane,
+        results: ResultsService,
+        metrics: Metrics,
+    ) -> None:
+        self.instance_id = instance_id
+        self._clock = clock
+        self._rules = room_rules
+        self._words = words
+        self._store = rooms
+        self._leases = leases
+        self._backplane = backplane
+        self._results = results
+        self._metrics = metrics
+        self._rooms: dict[str, HostedRoom] = {}
+        self._pending: set[Deferred[None]] = set()
+        self._renewal: Cancellable | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> None:
+        self._renewal = self._clock.looping_call(LEASE_RENEW_INTERVAL, self._renew_all)
+
+    async def stop(self) -> None:
+        if self._renewal is not None:
+            self._renewal.cancel()
+            self._renewal = None
+        for hosted in self._rooms.values():
+            if hosted.timer is not None:
+                hosted.timer.cancel()
+        await self.settle()
+
+    # -- queries ---------------------------------------------------------------------------
+    @property
+    def rules(self) -> rules.Rules:
+        return self._rules
+
+    def owns(self, room_id: str) -> bool:
+        return room_id in self._rooms
+
+    def room(self, room_id: str) -> RoomState | None:
+        hosted = self._rooms.get(room_id)
+        return hosted.state if hosted else None
+
+    def count(self) -> int:
+        return len(self._rooms)
+
+    # -- commands --------------------------------------------------------------------------
+    async def create(
+        self, room_id: str, language: str, *, private: bool, players: list[Player] | tuple[Player, ...] = ()
+    ) -> bool:
+        """Host a new room here; ``False`` if another instance already owns that id."""
+        lease = await self._leases.acquire(room_id, self.instance_id)
+        if lease is None:
+            return False
+        words = await self._words.draw(language, self._rules.rounds)
+        state, events = rules.create(
+            room_id, language, private=private, rules=self._rules, words=words,
+            now=self._clock.now(), players=players,
+        )
+        self._rooms[room_id] = HostedRoom(state, lease)
+        self._commit(room_id, state, events)
+        return True
+
+    def apply(self, room_id: str, transition: Transition) -> None:
+        hosted = self._rooms.get(room_id)
+        if hosted is None:
+            raise GameError("unknown_room", f"no room {room_id}")
+        new_state, events = transition(hosted.state, self._clock.now())
+        if new_state is hosted.state and not events:
+            return
+        self._commit(room_id, new_state, events, previous=hosted.state)
+
+    def join(self, room_id: str, player: Player) -> None:
+        self.apply(room_id, lambda s, now: rules.join(s, player, now))
+
+    def leave(self, room_id: str, player_id: str) -> None:
+        self.apply(room_id, lambda s, now: rules.leave(s, player_id, now))
+
+    def guess(self, room_id: str, player_id: str, text: str) -> None:
+        self.apply(room_id, lambda s, now: rules.guess(s, player_id, text, now))
+
+    # -- the engine ------------------------------------------------------------------------
+    def _commit(self, room_id: str, state: RoomState, events: list[Event], previous: RoomState | None = None) -> None:
+        hosted = self._rooms[room_id]
+        state, events = rules.numbered(state, events)
+        hosted.state = state
+        self._observe(previous, state, events)
+        if events:
+            self._background(self._backplane.publish(room_id, batch_of(state, events)), "publishing {room}", room_id)
+        self._schedule(hosted)
+        if state.is_over:
+            self._close(hosted)
+        else:
+            self._background(self._save(hosted, state), "saving room {room}", room_id)
+
+    async def _save(self, hosted: HostedRoom, state: RoomState) -> None:
+        if not await self._store.save(state, hosted.lease):
+            self._lost(hosted, "a newer owner fenced off our snapshot")
+
+    def _observe(self, previous: RoomState | None, state: RoomState, events: list[Event]) -> None:
+        if previous is not None and previous.phase is Phase.ROUND and state.phase is not Phase.ROUND:
+            self._metrics.round_duration.observe(max(0.0, self._clock.now() - previous.round_started_at))
+        for event in events:
+            if event.name == "correctGuess":
+                self._metrics.guesses.labels(outcome="exact" if event.data["exact"] else "partial").inc()
+            elif event.name == "wrongGuess":
+                self._metrics.guesses.labels(outcome="wrong").inc()
+            elif event.name == "gameLeaderboardUpdate":
+                self._background(self._results.room_scores(state), "room leaderboard {room}", state.room_id)
+        self._metrics.active_rooms.set(len(self._rooms))
+
+    def _schedule(self, hosted: HostedRoom) -> None:
+        if hosted.timer is not None:
+            hosted.timer.cancel()
+            hosted.timer = None
+        state = hosted.state
+        if state.next_at is not None and not state.is_over:
+            delay = state.next_at - self._clock.now()
+            hosted.timer = self._clock.call_later(delay, self._wake, state.room_id)
+
+    def _wake(self, room_id: str) -> None:
+        hosted = self._rooms.get(room_id)
+        if hosted is None:
+            return
+        hosted.timer = None
+        try:
+            self.apply(room_id, rules.tick)
+        except Exception:
+            self.log.failure("room {room} failed to advance", room=room_id)
+
+    def _close(self, hosted: HostedRoom) -> None:
+        state = hosted.state
+        self._rooms.pop(state.room_id, None)
+        self._metrics.active_rooms.set(len(self._rooms))
+
+        async def tidy() -> None:
+            await self._store.delete(state.room_id)
+            await self._leases.release(hosted.lease)
+
+        self._background(tidy(), "closing room {room}", state.room_id)
+        if state.phase is Phase.FINISHED:
+            self._metrics.matches_finished.inc()
+            self._background(self._results.match_finished(result_of(state)), "results of {room}", state.room_id)
+
+    def _lost(self, hosted: HostedRoom, why: str) -> None:
+        room_id = hosted.state.room_id
+        if self._rooms.get(room_id) is not hosted:
+            return
+        self.log.warn("giving up room {room}: {why}", room=room_id, why=why)
+        if hosted.timer is not None:
+            hosted.timer.cancel()
+        del self._rooms[room_id]
+        self._metrics.active_rooms.set(len(self._rooms))
+
+    def _renew_all(self) -> None:
+        for hosted in list(self._rooms.values()):
+            self._background(self._renew(hosted), "renewing lease of {room}", hosted.state.room_id)
+
+    async def _renew(self, hosted: HostedRoom) -> None:
+        if not await self._leases.renew(hosted.lease):
+            self._lost(hosted, "its lease expired")
+
+    def _background(self, work: Awaitable[object], what: str, room_id: str) -> None:
+        async def run() -> None:
+            await work
+
+        d = Deferred.fromCoroutine(run())
+        self._pending.add(d)
+        d.addErrback(lambda f: self.log.failure("failed: " + what, f, room=room_id))
+        d.addBoth(lambda _: self._pending.discard(d))
+
+    async def settle(self) -> None:
+        """Wait for the background writes started so far (tests, and shutdown)."""
+        while self._pending:
+            for d in list(self._pending):
+                await d

@@ -1,0 +1,126 @@
+"""Several instances in one process on a shared hub: the routing code that Redis carries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import pytest_twisted
+from support.harness import FakeConnection, Harness
+
+from lingualeap.app.backends import memory_backends
+from lingualeap.app.wiring import build_server
+from lingualeap.backends.memory.backplane import MemoryBackplane, MemoryHub
+from lingualeap.clock import ReactorClock
+from lingualeap.domain.commands import FindMatch, JoinRoom, LeaveRoom, MakeGuess
+from lingualeap.domain.errors import GameError
+from lingualeap.domain.model import Player
+from support.words import languages
+
+
+class Cluster:
+    """N servers on one fake clock, sharing stores and a hub, as N processes share Redis."""
+
+    def __init__(self, size: int, **config: Any) -> None:
+        base = Harness(**config)
+        self.time = base.time
+        hub = MemoryHub()
+        shared = memory_backends("shared", base.server.clock, languages())
+        self.servers = []
+        for i in range(size):
+            backends = memory_backends(f"i{i}", base.server.clock, languages(), hub=hub)
+            for port in ("players", "leaderboards", "queue", "revocations", "rooms", "leases"):
+                setattr(backends, port, getattr(shared, port))
+            backends.backplane = MemoryBackplane(f"i{i}", hub)
+            from dataclasses import replace
+
+            self.servers.append(build_server(replace(base.config, instance_id=f"i{i}"), _reactor(),
+                                             clock=ReactorClock(self.time), languages=languages(),
+                                             backends=backends))
+
+    def connect(self, index: int, player: Player) -> FakeConnection:
+        connection = FakeConnection(player)
+        self.servers[index].presence.add(connection)
+        return connection
+
+    def owner_of(self, room_id: str) -> Any:
+        return next(s for s in self.servers if s.host.owns(room_id))
+
+
+def _reactor() -> Any:
+    from twisted.internet import reactor
+
+    return reactor
+
+
+@pytest_twisted.ensureDeferred
+async def test_players_on_different_instances_play_a_match_and_see_every_event_in_order() -> None:
+    c = Cluster(2, rounds=2)
+    ana, ben = Player("u-a", "Ana"), Player("u-b", "Ben")
+    ca, cb = c.connect(0, ana), c.connect(1, ben)
+    await c.servers[0].play.handle(ana, FindMatch("french"))
+    await c.servers[1].play.handle(ben, FindMatch("french"))
+    room_id = cb.last("roomInfo")["roomId"]
+    owner = c.owner_of(room_id)
+    assert owner is c.servers[1]  # the instance that completed the pair hosts the room
+    c.time.advance(2)
+    state = owner.host.room(room_id)
+    await c.servers[0].play.handle(ana, MakeGuess(room_id, "zzzz"))  # routed to the owner
+    await c.servers[0].play.handle(ana, MakeGuess(room_id, state.current_word.answer))
+    c.time.advance(2)
+    c.time.advance(30)
+    assert ca.names() == cb.names()
+    room_events = [e for e in ca.events if "seq" in e.data]
+    assert [e.data["seq"] for e in room_events] == list(range(1, len(room_events) + 1))
+    assert ca.last("matchEnded")["winner"] == ana.public()
+    assert c.servers[0].game.room_of(ana.id) is None and c.servers[1].game.room_of(ben.id) is None
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_private_room_holds_players_from_four_instances() -> None:
+    c = Cluster(4, rounds=1)
+    players = [Player(f"u-{i}", f"P{i}") for i in range(4)]
+    conns = [c.connect(i, p) for i, p in enumerate(players)]
+    for i, p in enumerate(players):
+        await c.servers[i].play.handle(p, JoinRoom("party", "spanish"))
+    for conn in conns:
+        assert [p["username"] for p in conn.last("roomInfo")["players"]] == ["P0", "P1", "P2", "P3"]
+    c.time.advance(2)
+    assert all(conn.last("newRound")["round"] == 1 for conn in conns)
+    await c.servers[3].play.handle(players[3], LeaveRoom("party"))
+    assert conns[0].last("playerLeft")["player"]["username"] == "P3"
+    c.time.advance(30)
+    assert conns[0].last("matchEnded") == conns[2].last("matchEnded")
+    assert "matchEnded" not in conns[3].names()
+
+
+@pytest_twisted.ensureDeferred
+async def test_errors_from_the_owner_reach_the_player_on_another_instance() -> None:
+    c = Cluster(2)
+    ana, ben, cat = Player("u-a", "Ana"), Player("u-b", "Ben"), Player("u-c", "Cat")
+    c.connect(0, ana), c.connect(1, ben), c.connect(1, cat)
+    await c.servers[0].play.handle(ana, JoinRoom("den", "french"))
+    with pytest.raises(GameError) as e:
+        await c.servers[1].play.handle(ben, JoinRoom("den", "spanish"))
+    assert e.value.code == "invalid_field"
+    assert c.servers[1].game.room_of(ben.id) is None
+    with pytest.raises(GameError) as e:
+        await c.servers[1].play.handle(cat, MakeGuess("den", "x"))
+    assert e.value.code == "not_in_room"
+
+
+@pytest_twisted.ensureDeferred
+async def test_global_leaderboard_updates_reach_every_instance() -> None:
+    c = Cluster(2, rounds=1)
+    session = await c.servers[0].accounts.register("Ana", "ana@example.com", "password123")
+    ana, ben = Player(session.user.id, "Ana"), Player("g-b", "Ben", guest=True)
+    watcher = c.connect(1, Player("g-w", "Watcher", guest=True))
+    c.connect(0, ana), c.connect(1, ben)
+    await c.servers[0].play.handle(ana, FindMatch("french"))
+    await c.servers[1].play.handle(ben, FindMatch("french"))
+    room_id = watcher and c.servers[0].game.room_of(ana.id)
+    c.time.advance(2)
+    owner = c.owner_of(room_id)
+    await c.servers[0].play.handle(ana, MakeGuess(room_id, owner.host.room(room_id).current_word.answer))
+    await owner.host.settle()
+    assert watcher.last("globalLeaderboardUpdate")["leaderboard"][0]["name"] == "Ana"
