@@ -195,6 +195,12 @@ class Backplane(Protocol):
     async def broadcast(self, message: dict[str, Any]) -> None: ...
 
 
+class InstanceRegistry(Protocol):
+    """The server instances that are alive (a heartbeat each)."""
+
+    async def live(self) -> list[dict[str, Any]]: ...
+
+
 class EventSink(Protocol):
     """Where room events go: to the named players' connections, wherever they are."""
 

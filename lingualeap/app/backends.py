@@ -13,7 +13,7 @@ from lingualeap.backends.memory.leaderboards import MemoryLeaderboards
 from lingualeap.backends.memory.players import MemoryPlayerStore
 from lingualeap.backends.memory.queue import MemoryMatchQueue
 from lingualeap.backends.memory.revocations import MemoryTokenRevocations
-from lingualeap.backends.memory.backplane import MemoryBackplane, MemoryHub
+from lingualeap.backends.memory.backplane import MemoryBackplane, MemoryHub, MemoryInstanceRegistry
 from lingualeap.backends.memory.rooms import MemoryRoomLeases, MemoryRoomStore
 from lingualeap.backends.memory.words import MemoryWordSource
 from lingualeap.clock import Clock
@@ -21,6 +21,7 @@ from lingualeap.config import Config
 from lingualeap.domain.model import Language
 from lingualeap.ports import (
     Backplane,
+    InstanceRegistry,
     Leaderboards,
     MatchQueue,
     PlayerStore,
@@ -44,6 +45,7 @@ class Backends:
     leases: RoomLeases
     words: WordSource
     backplane: Backplane
+    instances: InstanceRegistry
     #: Connection lifecycles (created in startService, closed in stopService).
     services: list[IService] = field(default_factory=list)
     health: list[HealthCheck] = field(default_factory=list)
@@ -66,6 +68,7 @@ def memory_backends(
         leases=MemoryRoomLeases(),
         words=MemoryWordSource(languages, rng),
         backplane=MemoryBackplane(instance_id, hub),
+        instances=MemoryInstanceRegistry({"id": instance_id}),
     )
 
 
@@ -75,4 +78,42 @@ def build_backends(
     """Memory for everything, then MongoDB and Redis where they are configured."""
     rng = random.Random(config.word_seed) if config.word_seed is not None else None
     backends = memory_backends(config.instance_id, clock, languages, rng)
+    if config.redis_url:
+        _use_redis(backends, config, clock, reactor, languages)
     return backends
+
+
+def _use_redis(
+    backends: Backends, config: Config, clock: Clock, reactor: Any, languages: Mapping[str, Language]
+) -> None:
+    """Every port that must be shared between instances moves to Redis."""
+    from lingualeap.backends.redis.backplane import RedisBackplane
+    from lingualeap.backends.redis.client import RedisAddress, RedisClient
+    from lingualeap.backends.redis.instances import RedisInstanceRegistry
+    from lingualeap.backends.redis.leaderboards import RedisLeaderboards
+    from lingualeap.backends.redis.players import RedisPlayerStore
+    from lingualeap.backends.redis.queue import RedisMatchQueue
+    from lingualeap.backends.redis.revocations import RedisTokenRevocations
+    from lingualeap.backends.redis.rooms import RedisRoomLeases, RedisRoomStore
+    from lingualeap.backends.redis.service import RedisService
+    from lingualeap.backends.redis.words import RedisWordSource
+
+    assert config.redis_url is not None
+    address = RedisAddress.parse(config.redis_url, config.redis_password)
+    client = RedisClient(reactor, address)
+    backplane = RedisBackplane(reactor, address, client, config.instance_id)
+    registry = RedisInstanceRegistry(client, clock, config.instance_id, {"listen": list(config.listen)})
+    words = RedisWordSource(client, languages)
+    if not config.mongo_uri:
+        backends.players = RedisPlayerStore(client, clock)
+    backends.leaderboards = RedisLeaderboards(client)
+    backends.queue = RedisMatchQueue(client)
+    backends.revocations = RedisTokenRevocations(client, clock)
+    backends.rooms = RedisRoomStore(client)
+    backends.leases = RedisRoomLeases(client)
+    backends.words = words
+    backends.backplane = backplane
+    backends.instances = registry
+    service = RedisService(client, backplane, registry, words, clock)
+    backends.services.append(service)
+    backends.health.append(service.health)

@@ -49,6 +49,7 @@ class LinguaLeapService(MultiService):
                     self.server.accounts,
                     self.server.results,
                     self.server.languages,
+                    self.server.backends.instances,
                     config.max_body_bytes,
                     self.server.tokens.ttl,
                 ),

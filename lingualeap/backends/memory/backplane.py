@@ -52,3 +52,13 @@ class MemoryBackplane:
     async def broadcast(self, message: dict[str, Any]) -> None:
         for handler in list(self._hub.handlers.values()):
             handler.broadcasted(copy.deepcopy(message))
+
+
+class MemoryInstanceRegistry:
+    """One process is one instance."""
+
+    def __init__(self, info: dict[str, Any]) -> None:
+        self._info = info
+
+    async def live(self) -> list[dict[str, Any]]:
+        return [dict(self._info)]

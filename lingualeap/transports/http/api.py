@@ -9,7 +9,7 @@ from twisted.web.server import Request
 
 from lingualeap.domain.errors import GameError
 from lingualeap.domain.model import Language
-from lingualeap.ports import UserRecord
+from lingualeap.ports import InstanceRegistry, UserRecord
 from lingualeap.services.accounts import AccountService, Session, profile, public_user
 from lingualeap.services.results import ResultsService
 from lingualeap.services.tokens import Claims
@@ -42,12 +42,14 @@ class Api:
         accounts: AccountService,
         results: ResultsService,
         languages: Mapping[str, Language],
+        instances: InstanceRegistry,
         max_body_bytes: int,
         token_ttl: float,
     ) -> None:
         self._accounts = accounts
         self._results = results
         self._languages = languages
+        self._instances = instances
         self._limit = max_body_bytes
         self._ttl = int(token_ttl)
 
@@ -64,6 +66,7 @@ class Api:
         r.route("GET", "leaderboard/global", self.global_leaderboard)
         r.route("GET", "leaderboard/game/{room_id}", self.game_leaderboard)
         r.route("GET", "languages", self.languages)
+        r.route("GET", "cluster", self.cluster)
         return r
 
     # -- helpers ---------------------------------------------------------------------------
@@ -149,3 +152,6 @@ class Api:
             200,
             [{"id": lang.id, "name": lang.name, "words": len(lang.pairs)} for lang in self._languages.values()],
         )
+
+    async def cluster(self, request: Request, params: dict[str, str]) -> JsonResponse:
+        return JsonResponse(200, {"instances": await self._instances.live()})

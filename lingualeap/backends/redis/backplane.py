@@ -1,0 +1,148 @@
+"""The backplane on Redis pub/sub: a subscriber connection and the shared command connection.
+
+The subscriber (re)subscribes to this instance's inbox, the broadcast channel and the rooms it
+watches every time it connects, and then tells the handler, which resynchronises from stored
+state: pub/sub delivers at most once, so anything published while we were away is gone.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import txredisapi
+from twisted.internet.defer import Deferred
+from twisted.logger import Logger
+
+from lingualeap.backends.redis import keys
+from lingualeap.backends.redis.client import PersistentRedisFactory, RedisAddress, RedisClient, endpoint
+from lingualeap.domain.errors import GameError
+from lingualeap.ports import BackplaneHandler
+
+SUBSCRIBE_TIMEOUT = 5.0
+
+
+class _Subscriber(txredisapi.SubscriberProtocol):  # type: ignore[misc]
+    def messageReceived(self, pattern: Any, channel: Any, message: Any) -> None:
+        self.factory.backplane.received(str(channel), message)
+
+
+class _SubscriberFactory(PersistentRedisFactory):
+    protocol = _Subscriber
+    backplane: RedisBackplane
+
+    def buildProtocol(self, addr: Any) -> Any:
+        protocol = super().buildProtocol(addr)
+        protocol.whenConnected().addCallback(self.backplane.subscriber_ready)
+        return protocol
+
+
+class RedisBackplane:
+    log = Logger()
+
+    def __init__(self, reactor: Any, address: RedisAddress, client: RedisClient, instance_id: str) -> None:
+        self.instance_id = instance_id
+        self._reactor = reactor
+        self._address = address
+        self._client = client
+        self._channels = keys.Channels(address.db)
+        self._inbox = self._channels.inbox(instance_id)
+        self._subscribed: set[str] = {self._inbox, self._channels.broadcast}
+        self._protocol: Any = None
+        self._handler: BackplaneHandler | None = None
+        self.factory = _SubscriberFactory(
+            f"{address.host}:{address.port}", None, 1, isLazy=True,
+            password=address.password, replyTimeout=None, convertNumbers=False,
+        )
+        self.factory.backplane = self
+        self.ready: Deferred[None] = Deferred()
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    def attach(self, handler: BackplaneHandler) -> None:
+        self._handler = handler
+
+    def start(self) -> None:
+        self.factory.startConnecting(endpoint(self._reactor, self._address))
+
+    async def stop(self) -> None:
+        await self.factory.disconnect()
+
+    @property
+    def connected(self) -> bool:
+        return self._protocol is not None and bool(self._protocol.connected)
+
+    def subscriber_ready(self, protocol: Any) -> Any:
+        self._protocol = protocol
+        protocol.whenDisconnected().addCallback(self._lost)
+        d = Deferred.fromCoroutine(self._resubscribe(protocol))
+        d.addErrback(lambda f: self.log.failure("subscribing on {redis} failed", f, redis=str(self._address)))
+        return protocol
+
+    def _lost(self, _: object) -> None:
+        self.log.warn("Redis subscriber connection lost; reconnecting ({redis})", redis=str(self._address))
+        self._protocol = None
+
+    async def _resubscribe(self, protocol: Any) -> None:
+        await protocol.subscribe(sorted(self._subscribed)).addTimeout(SUBSCRIBE_TIMEOUT, self._reactor)
+        self.log.info("subscribed to {count} channels on {redis}", count=len(self._subscribed), redis=str(self._address))
+        if not self.ready.called:
+            self.ready.callback(None)
+        if self._handler is not None:
+            self._handler.resubscribed()
+
+    # -- Backplane ----------------------------------------------------------------------------
+    async def watch(self, room_id: str) -> None:
+        channel = self._channels.room(room_id)
+        if channel in self._subscribed:
+            return
+        self._subscribed.add(channel)
+        protocol = self._protocol
+        if protocol is None:
+            return  # subscribed (and resynchronised) as soon as the connection is back
+        try:
+            await protocol.subscribe(channel).addTimeout(SUBSCRIBE_TIMEOUT, self._reactor)
+        except Exception as e:
+            raise GameError("unavailable", f"could not subscribe to room {room_id}: {e}") from e
+
+    async def unwatch(self, room_id: str) -> None:
+        channel = self._channels.room(room_id)
+        if channel not in self._subscribed:
+            return
+        self._subscribed.discard(channel)
+        if self._protocol is not None:
+            await self._protocol.unsubscribe(channel).addTimeout(SUBSCRIBE_TIMEOUT, self._reactor)
+
+    async def publish(self, room_id: str, batch: dict[str, Any]) -> None:
+        await self._client.execute("PUBLISH", self._channels.room(room_id), _encode(batch))
+
+    async def send(self, instance_id: str, message: dict[str, Any]) -> None:
+        receivers = await self._client.execute("PUBLISH", self._channels.inbox(instance_id), _encode(message))
+        if int(receivers) == 0:
+            raise GameError("unavailable", f"instance {instance_id} is not listening")
+
+    async def broadcast(self, message: dict[str, Any]) -> None:
+        await self._client.execute("PUBLISH", self._channels.broadcast, _encode(message))
+
+    def received(self, channel: str, raw: Any) -> None:
+        if self._handler is None:
+            return
+        try:
+            message = json.loads(raw)
+        except (TypeError, ValueError):
+            self.log.warn("dropping a malformed message on {channel}", channel=channel)
+            return
+        try:
+            if channel == self._inbox:
+                self._handler.direct(message)
+            elif channel == self._channels.broadcast:
+                self._handler.broadcasted(message)
+            else:
+                room_id = self._channels.room_of(channel)
+                if room_id is not None:
+                    self._handler.room_batch(room_id, message)
+        except Exception:
+            self.log.failure("handling a message on {channel} failed", channel=channel)
+
+
+def _encode(message: dict[str, Any]) -> str:
+    return json.dumps(message, separators=(",", ":"), ensure_ascii=False)

@@ -1,0 +1,95 @@
+"""Every Redis key and channel name LinguaLeap uses, in one place (prefix ``ll:``).
+
+Pub/sub channels are not scoped by database number, so channel names carry it: two deployments
+on different databases of one Redis never hear each other.
+"""
+
+from __future__ import annotations
+
+PREFIX = "ll"
+
+
+def instance(instance_id: str) -> str:
+    return f"{PREFIX}:instance:{instance_id}"
+
+
+INSTANCES = f"{PREFIX}:instances"
+
+
+def lease(room_id: str) -> str:
+    return f"{PREFIX}:lease:{room_id}"
+
+
+def fence(room_id: str) -> str:
+    return f"{PREFIX}:fence:{room_id}"
+
+
+def room(room_id: str) -> str:
+    return f"{PREFIX}:room:{room_id}"
+
+
+def queue(language: str) -> str:
+    return f"{PREFIX}:queue:{language}"
+
+
+QUEUED = f"{PREFIX}:queued"
+
+
+def board(name: str) -> str:
+    return f"{PREFIX}:lb:{name}"
+
+
+def board_labels(name: str) -> str:
+    return f"{PREFIX}:lb:{name}:labels"
+
+
+def revoked(token_id: str) -> str:
+    return f"{PREFIX}:revoked:{token_id}"
+
+
+def words(language: str) -> str:
+    return f"{PREFIX}:words:{language}"
+
+
+def words_tier(language: str, tier: int) -> str:
+    return f"{PREFIX}:words:{language}:tier:{tier}"
+
+
+def words_version(language: str) -> str:
+    return f"{PREFIX}:words:{language}:version"
+
+
+def user(user_id: str) -> str:
+    return f"{PREFIX}:user:{user_id}"
+
+
+def user_grants(user_id: str) -> str:
+    return f"{PREFIX}:user:{user_id}:grants"
+
+
+def user_by_email(email: str) -> str:
+    return f"{PREFIX}:user-email:{email}"
+
+
+def user_by_name(name_key: str) -> str:
+    return f"{PREFIX}:user-name:{name_key}"
+
+
+def match(match_id: str) -> str:
+    return f"{PREFIX}:match:{match_id}"
+
+
+class Channels:
+    def __init__(self, db: int) -> None:
+        self._base = f"{PREFIX}:{db}:ch"
+        self.broadcast = f"{self._base}:broadcast"
+
+    def room(self, room_id: str) -> str:
+        return f"{self._base}:room:{room_id}"
+
+    def inbox(self, instance_id: str) -> str:
+        return f"{self._base}:inst:{instance_id}"
+
+    def room_of(self, channel: str) -> str | None:
+        prefix = f"{self._base}:room:"
+        return channel[len(prefix):] if channel.startswith(prefix) else None
