@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import socket
 from collections.abc import Mapping
@@ -15,7 +16,9 @@ from lingualeap.services.tokens import MIN_SECRET_BYTES
 
 JWT_SECRET_ENV = "LINGUALEAP_JWT_SECRET"
 REDIS_PASSWORD_ENV = "LINGUALEAP_REDIS_PASSWORD"
+INSTANCE_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 WEB_DIR = Path(__file__).parent / "web"
+WORDS_DIR = Path(__file__).parent / "words" / "data"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +45,7 @@ class Config:
     mongo_timeout: float = 5.0
     instance_id: str = field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
     web_dir: Path = WEB_DIR
+    words_dir: Path = WORDS_DIR
 
 
 def _int(options: Mapping[str, object], key: str, low: int, high: int) -> int:
@@ -78,6 +82,17 @@ def from_options(options: Mapping[str, object], environ: Mapping[str, str] = os.
     listen = _strings(options, "listen") or (f"tcp:{_int(options, 'port', 1, 65535)}",)
     secret, source = _jwt_secret(options, environ)
     seed = options.get("word-seed")
+    extra: dict[str, object] = {}
+    words = _optional(options.get("words"))
+    if words is not None:
+        if not Path(words).is_dir():
+            raise ConfigError("words", f"{words} is not a directory")
+        extra["words_dir"] = Path(words)
+    instance = _optional(options.get("instance-id"))
+    if instance is not None:
+        if not INSTANCE_ID_RE.match(instance):
+            raise ConfigError("instance-id", "must be 1-64 letters, digits, '.', '_' or '-'")
+        extra["instance_id"] = instance
     return Config(
         listen=listen,
         rounds=_int(options, "rounds", 1, 100),
@@ -95,6 +110,7 @@ def from_options(options: Mapping[str, object], environ: Mapping[str, str] = os.
         mongo_uri=_mongo_uri(options.get("mongo")),
         mongo_write_concern=_write_concern(options.get("mongo-write-concern", "majority")),
         mongo_timeout=_float(options, "mongo-timeout", 0.1, 120.0) if options.get("mongo-timeout") else 5.0,
+        **extra,  # type: ignore[arg-type]
     )
 
 

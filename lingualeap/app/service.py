@@ -56,7 +56,8 @@ class LinguaLeapService(MultiService):
                 websocket=WebSocketResource(self.ws_factory),
                 health=HealthResource(self.server.health),
                 metrics=MetricsResource(self.server.metrics),
-            )
+            ),
+            config.instance_id,
         )
         for dependency in self.server.backends.services:
             dependency.setServiceParent(self)

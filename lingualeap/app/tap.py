@@ -9,6 +9,7 @@ from twisted.python import usage
 
 from lingualeap.config import JWT_SECRET_ENV, from_options
 from lingualeap.errors import ConfigError
+from lingualeap.words.loader import WordBankError, load_languages
 
 
 class Options(usage.Options):
@@ -27,6 +28,9 @@ class Options(usage.Options):
          f"Secret for signing login tokens (else ${JWT_SECRET_ENV}; else a random one per process)."],
         ["bcrypt-rounds", None, "12", "bcrypt cost factor for password hashes (4-16)."],
         ["word-seed", None, None, "Seed for drawing match words (reproducible games for tests/demos)."],
+        ["words", None, None, "Directory of word bank files (*.json) to use instead of the bundled ones."],
+        ["instance-id", None, None,
+         "Name of this instance in a cluster (letters, digits, '.', '_', '-'; default HOSTNAME-PID)."],
         ["redis", None, None, "Share state with other instances through Redis: redis://HOST:PORT/DB."],
         ["redis-password", None, None,
          "Redis password (else $LINGUALEAP_REDIS_PASSWORD; a password in the URL also works)."],
@@ -61,6 +65,10 @@ class Options(usage.Options):
             self["config"] = from_options(self)
         except ConfigError as e:
             raise usage.UsageError(f"--{e}") from None
+        try:
+            self["languages"] = load_languages(self["config"].words_dir)
+        except WordBankError as e:
+            raise usage.UsageError(f"--words: {e}") from None
 
 
 def makeService(options: Options) -> IService:
@@ -69,4 +77,4 @@ def makeService(options: Options) -> IService:
     from lingualeap.app.service import LinguaLeapService
 
     reactor_: Any = reactor
-    return LinguaLeapService(options["config"], reactor_)
+    return LinguaLeapService(options["config"], reactor_, languages=options["languages"])

@@ -67,6 +67,7 @@ class Server:
             "languages": [{"id": lang.id, "name": lang.name} for lang in self.languages.values()],
             "rounds": self.config.rounds,
             "roundSeconds": self.config.round_seconds,
+            "instance": self.config.instance_id,
         }
 
 

@@ -64,7 +64,7 @@ class GameProtocol(WebSocketServerProtocol):
 
     async def _identify(self, request: ConnectionRequest) -> None:
         settings = self.factory.settings
-        if not origin_allowed(request.headers.get("origin"), request.host, settings.allowed_origins):
+        if not origin_allowed(request.headers.get("origin"), request.headers.get("host"), settings.allowed_origins):
             raise ConnectionDeny(403, "origin not allowed")
         token = token_from(request.params, request.headers)
         if token is not None:

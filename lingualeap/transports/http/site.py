@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from autobahn.twisted.resource import WebSocketResource
 from twisted.web.resource import NoResource, Resource
@@ -39,7 +40,21 @@ def build_root(
     return root
 
 
-def build_site(root: Resource) -> Site:
-    site = Site(root)
-    site.displayTracebacks = False
-    return site
+INSTANCE_HEADER = b"X-LinguaLeap-Instance"
+
+
+class GameSite(Site):
+    """Stamps every response with the instance that served it (load-balancer debugging)."""
+
+    def __init__(self, root: Resource, instance_id: str) -> None:
+        super().__init__(root)
+        self.displayTracebacks = False
+        self._instance = instance_id.encode()
+
+    def getResourceFor(self, request: Any) -> Any:
+        request.setHeader(INSTANCE_HEADER, self._instance)
+        return super().getResourceFor(request)
+
+
+def build_site(root: Resource, instance_id: str) -> Site:
+    return GameSite(root, instance_id)

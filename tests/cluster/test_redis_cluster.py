@@ -1,0 +1,115 @@
+"""Several ``twistd lingualeap --redis`` processes acting as one game server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from support.cluster import LocalCluster
+from support.processes import http_json
+from support.syncws import SyncClient
+from support.words import answer_for
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
+    c = LocalCluster(tmp_path_factory.mktemp("cluster"), 4,
+                     ["--rounds", "2", "--round-seconds", "3", "--start-delay", "2", "--intermission", "0.3"])
+    c.start()
+    yield c
+    c.stop()
+
+
+def register(cluster: LocalCluster, index: int, name: str) -> str:
+    status, body = http_json(cluster.instances[index].base + "/api/users", "POST",
+                             {"name": name, "email": f"{name}@example.com", "password": "password123"})
+    assert status == 201, body
+    return str(body["token"])
+
+
+def room_events(client: SyncClient) -> list[tuple[str, int]]:
+    return [(e["event"], e["data"]["seq"]) for e in client.events if "seq" in (e.get("data") or {})]
+
+
+def test_players_on_two_instances_play_a_whole_match(cluster: LocalCluster) -> None:
+    ana = SyncClient(f"{cluster.ws(0)}?token={register(cluster, 0, 'ana')}")
+    ben = SyncClient(f"{cluster.ws(1)}?token={register(cluster, 1, 'ben')}")
+    assert ana.next("welcome")["instance"] == "app1" and ben.next("welcome")["instance"] == "app2"
+    ana.send("findMatch", {"language": "french"})
+    ana.next("queued")
+    ben.send("findMatch", {"language": "french"})
+    room = ana.next("roomInfo")["roomId"]
+    assert ben.next("roomInfo")["roomId"] == room
+    first = ana.next("newRound")
+    ben.send("makeGuess", {"roomId": room, "guess": "zzzzzz"})
+    assert ana.next("wrongGuess")["player"]["username"] == "ben"
+    ben.send("makeGuess", {"roomId": room, "guess": answer_for(first["translation"])})
+    assert ana.next("roundEnded")["winner"]["username"] == "ben"
+    result = ana.next("matchEnded")
+    assert ben.next("matchEnded") == result
+    assert result["winner"]["username"] == "ben"
+    # Both saw the same room events, in order, with no gaps.
+    assert room_events(ana) == room_events(ben)
+    seqs = [seq for _, seq in room_events(ana)]
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
+    # XP and the leaderboard are visible from any instance, as soon as the results are in.
+    xp = result["standings"][0]["xp"]
+    update = ana.next("globalLeaderboardUpdate")
+    assert {"name": "ben", "totalXP": xp, "level": 1} in update["leaderboard"]
+    for instance in cluster.instances:
+        assert http_json(instance.base + "/api/users/ben/totalXP")[1]["totalXP"] == xp
+        board = http_json(instance.base + "/api/leaderboard/global")[1]
+        assert {"name": "ben", "totalXP": xp, "level": 1} in board
+    ana.close(), ben.close()
+
+
+def test_a_private_room_holds_players_from_four_instances(cluster: LocalCluster) -> None:
+    clients = [SyncClient(f"{cluster.ws(i)}?username=p{i}") for i in range(4)]
+    for i, client in enumerate(clients):
+        assert client.next("welcome")["instance"] == f"app{i + 1}"
+        client.send("joinRoom", {"roomId": "four-way", "language": "spanish"})
+        assert client.next("roomInfo")["roomId"] == "four-way"
+    for client in clients:
+        assert client.next("newRound")["roomId"] == "four-way"
+        last_info = [e["data"] for e in client.events if e["event"] == "roomInfo"][-1]
+        assert [p["username"] for p in last_info["players"]] == ["p0", "p1", "p2", "p3"]
+    clients[3].send("leaveRoom", {"roomId": "four-way"})
+    assert clients[0].next("playerLeft")["player"]["username"] == "p3"
+    results = [c.next("matchEnded", timeout=20) for c in clients[:3]]
+    assert results[0] == results[1] == results[2]
+    for client in clients:
+        client.close()
+
+
+def test_logging_out_on_one_instance_ends_the_token_everywhere(cluster: LocalCluster) -> None:
+    token = register(cluster, 2, "cleo")
+    status, profile = http_json(cluster.instances[0].base + "/api/users/profile")  # no token
+    assert status == 401
+    import urllib.request
+
+    def profile_status(index: int) -> int:
+        request = urllib.request.Request(cluster.instances[index].base + "/api/users/profile",
+                                         headers={"authorization": f"Bearer {token}"})
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as e:
+            return int(e.code)
+
+    assert profile_status(0) == 200
+    request = urllib.request.Request(cluster.instances[3].base + "/api/users/logout", method="POST",
+                                     headers={"authorization": f"Bearer {token}"})
+    urllib.request.urlopen(request, timeout=5).close()
+    assert [profile_status(i) for i in range(4)] == [401, 401, 401, 401]
+
+
+def test_instances_register_and_are_listed(cluster: LocalCluster) -> None:
+    status, body = http_json(cluster.instances[1].base + "/api/cluster")
+    assert status == 200
+    assert {i["id"] for i in body["instances"]} == {"app1", "app2", "app3", "app4"}
+    health = http_json(cluster.instances[0].base + "/health")[1]
+    assert health["instance"] == "app1"
+    assert [d["name"] for d in health["dependencies"]] == ["redis"]
+    assert health["dependencies"][0]["status"] == "ok"

@@ -1,0 +1,95 @@
+"""A real cluster for tests: redis-server, N ``twistd lingualeap`` processes, optionally HAProxy."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from support.processes import ROOT, ServerProcess, free_port, http_json, wait_until
+from support.redis import RedisServer
+from support.words import FIXTURE_WORDS
+
+SECRET = "cluster-test-secret-shared-by-all-instances-0123456789"
+
+
+class LocalCluster:
+    def __init__(self, directory: Path, size: int, args: list[str] | None = None, haproxy: bool = False) -> None:
+        self.directory = directory
+        self.redis = RedisServer()
+        self.instances = [
+            ServerProcess(
+                ["--instance-id", f"app{i}", "--redis", self.redis.url, "--words", str(FIXTURE_WORDS),
+                 "--bcrypt-rounds", "4", *(args or [])],
+                directory,
+                LINGUALEAP_JWT_SECRET=SECRET,
+            )
+            for i in range(1, size + 1)
+        ]
+        self.haproxy_port = free_port() if haproxy else None
+        self._haproxy: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> LocalCluster:
+        self.redis.start()
+        procs = []
+        for instance in self.instances:  # start them all, then wait: they boot in parallel
+            instance.process = subprocess.Popen(instance.command, cwd=ROOT, env=instance.environment,
+                                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            procs.append(instance)
+        for instance in procs:
+            wait_until(lambda i=instance: _healthy(i), 60, f"instance on {instance.port}")
+        if self.haproxy_port is not None:
+            self._start_haproxy()
+        return self
+
+    def _start_haproxy(self) -> None:
+        binary = shutil.which("haproxy") or "/usr/sbin/haproxy"
+        env = dict(os.environ)
+        env["LL_FRONT"] = f"127.0.0.1:{self.haproxy_port}"
+        env["LL_STATS"] = f"127.0.0.1:{free_port()}"
+        for i, instance in enumerate(self.instances[:3], start=1):
+            env[f"LL_APP{i}"] = f"127.0.0.1:{instance.port}"
+        self._haproxy = subprocess.Popen([binary, "-db", "-f", str(ROOT / "haproxy.cfg")], env=env,
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+        def all_up() -> bool:
+            assert self._haproxy is not None
+            if self._haproxy.poll() is not None:
+                raise RuntimeError(f"haproxy exited: {self._haproxy.stderr.read().decode() if self._haproxy.stderr else ''}")
+            try:
+                seen = {http_json(f"{self.front}/health", timeout=1)[1]["instance"] for _ in range(6)}
+            except OSError:
+                return False
+            return len(seen) == min(3, len(self.instances))
+
+        wait_until(all_up, 30, "haproxy routing to every instance")
+
+    @property
+    def front(self) -> str:
+        return f"http://127.0.0.1:{self.haproxy_port}"
+
+    def ws(self, index: int) -> str:
+        return f"ws://127.0.0.1:{self.instances[index].port}/ws"
+
+    def stop(self) -> None:
+        if self._haproxy is not None and self._haproxy.poll() is None:
+            self._haproxy.terminate()
+            self._haproxy.wait(10)
+        for instance in self.instances:
+            instance.stop()
+        self.redis.cleanup()
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {i.log_path.name}\n{i.log()}" for i in self.instances)
+
+
+def _healthy(instance: ServerProcess) -> bool:
+    assert instance.process is not None
+    if instance.process.poll() is not None:
+        raise RuntimeError(f"instance exited: {instance.log()}")
+    try:
+        status, body = http_json(instance.base + "/health", timeout=1)
+    except OSError:
+        return False
+    return status == 200 and body.get("status") == "ok"
