@@ -43,7 +43,9 @@ class WebSocketSettings:
 
 
 class GameProtocol(WebSocketServerProtocol):
-    log = Logger()
+    # Not ``log``: Autobahn logs every frame through ``self.log`` at debug level, and a plain
+    # Twisted Logger there would write all of it to the twistd log.
+    _log = Logger()
     factory: GameWebSocketFactory
 
     _player: Player | None = None
@@ -94,7 +96,7 @@ class GameProtocol(WebSocketServerProtocol):
         if self.factory.presence.discard(self):
             player = self.player
             d = Deferred.fromCoroutine(self.factory.play.disconnected(player))
-            d.addErrback(lambda f: self.log.failure("cleanup after {player} left failed", f, player=player.id))
+            d.addErrback(lambda f: self._log.failure("cleanup after {player} left failed", f, player=player.id))
 
     # -- frames in -------------------------------------------------------------------------
     def onMessage(self, payload: bytes, isBinary: bool) -> None:
@@ -104,7 +106,7 @@ class GameProtocol(WebSocketServerProtocol):
         if not self._bucket.take(now):
             self._strikes += 1
             if self._strikes >= FLOOD_STRIKES:
-                self.log.warn("closing flooding connection of {player}", player=self.player.id)
+                self._log.warn("closing flooding connection of {player}", player=self.player.id)
                 self.close(CLOSE_POLICY, "flood")
                 return
             retry = round(self._bucket.retry_after(now), 3)
@@ -121,7 +123,7 @@ class GameProtocol(WebSocketServerProtocol):
             self._send_error(e, None)
             return
         d = Deferred.fromCoroutine(self._run(name, command, time.perf_counter()))
-        d.addErrback(lambda f: self.log.failure("command {name} crashed", f, name=name))
+        d.addErrback(lambda f: self._log.failure("command {name} crashed", f, name=name))
 
     async def _run(self, name: str, command: Any, started: float) -> None:
         metrics = self.factory.metrics
@@ -131,7 +133,7 @@ class GameProtocol(WebSocketServerProtocol):
             metrics.commands.labels(event=name, result=e.code).inc()
             self._send_error(e, name)
         except Exception:
-            self.log.failure("command {name} from {player} failed", name=name, player=self.player.id)
+            self._log.failure("command {name} from {player} failed", name=name, player=self.player.id)
             metrics.commands.labels(event=name, result="internal").inc()
             self._send_error(GameError("internal", "the server failed to handle that; it was logged"), name)
         else:

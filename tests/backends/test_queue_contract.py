@@ -51,6 +51,8 @@ async def test_players_of_dead_instances_are_dropped_not_matched(redis_ports: Po
     ports = redis_ports
     await ports.alive("alive")
     await ports.queue.enqueue("french", A, "dead")
+    assert ports.client is not None
+    await ports.client.execute("DEL", "ll:instance:dead")  # its heartbeat expires
     await ports.queue.enqueue("french", B, "alive")
     assert await ports.queue.take("french", 2) == []
     assert await ports.queue.queued_language(A.id) is None

@@ -113,3 +113,29 @@ def test_instances_register_and_are_listed(cluster: LocalCluster) -> None:
     assert health["instance"] == "app1"
     assert [d["name"] for d in health["dependencies"]] == ["redis"]
     assert health["dependencies"][0]["status"] == "ok"
+
+
+def test_after_losing_pubsub_instances_resubscribe_and_resynchronise(cluster: LocalCluster) -> None:
+    import socket
+
+    ana = SyncClient(f"{cluster.ws(2)}?username=ana")
+    ben = SyncClient(f"{cluster.ws(3)}?username=ben")
+    ana.send("findMatch", {"language": "spanish"})
+    ana.next("queued")
+    ben.send("findMatch", {"language": "spanish"})
+    room = ana.next("newRound")["roomId"]
+    seen = ben.next("newRound")["seq"]
+    with socket.create_connection(("127.0.0.1", cluster.redis.port), timeout=5) as redis:
+        redis.sendall(b"CLIENT KILL TYPE pubsub\r\n")
+        assert int(redis.recv(64)[1:].split(b"\r")[0]) >= 2  # every instance's subscriber was cut
+    # While the instances reconnect (after a backoff), the owner publishes to nobody.
+    ben.send("makeGuess", {"roomId": room, "guess": "zzzz"})
+    for client in (ana, ben):
+        state = client.next("roomState", timeout=20)
+        assert state["roomId"] == room and state["seq"] > seen
+        assert state["phase"] == "round" and state["hint"] and "word" not in state
+        assert "wrongGuess" not in [e["event"] for e in client.events]  # lost, and replaced by the snapshot
+    ben.send("makeGuess", {"roomId": room, "guess": "qqqq"})
+    assert ana.next("wrongGuess", timeout=10)["seq"] > state["seq"]
+    assert ana.next("matchEnded", timeout=20) == ben.next("matchEnded", timeout=20)
+    ana.close(), ben.close()

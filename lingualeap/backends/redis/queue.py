@@ -7,13 +7,17 @@ from typing import Any
 
 from lingualeap.backends.redis import keys
 from lingualeap.backends.redis.client import RedisClient
+from lingualeap.backends.redis.instances import HEARTBEAT_TTL_MS
 from lingualeap.domain.errors import GameError
 from lingualeap.domain.model import Player
 from lingualeap.ports import QueuedPlayer
 
-# KEYS: queue list, queued hash. ARGV: player id, entry json. Returns the position or -1.
+# KEYS: queue list, queued hash, the instance's heartbeat key. ARGV: player id, entry json, ttl ms.
+# Returns the position or -1. An instance that queues a player is alive: if its first heartbeat
+# has not landed yet, the key is created here, so `take` does not drop the player as orphaned.
 _ENQUEUE = """
 if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then return -1 end
+redis.call('SET', KEYS[3], '{}', 'PX', ARGV[3], 'NX')
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 return redis.call('RPUSH', KEYS[1], ARGV[1])
 """
@@ -71,7 +75,10 @@ class RedisMatchQueue:
     async def enqueue(self, language: str, player: Player, instance: str) -> int:
         entry = json.dumps({"language": language, "instance": instance,
                             "player": {"id": player.id, "username": player.username, "guest": player.guest}})
-        position = int(await self._client.script(_ENQUEUE, [keys.queue(language), keys.QUEUED], [player.id, entry]))
+        position = int(await self._client.script(
+            _ENQUEUE, [keys.queue(language), keys.QUEUED, keys.instance(instance)],
+            [player.id, entry, HEARTBEAT_TTL_MS],
+        ))
         if position < 0:
             raise GameError("already_queued", "you are already waiting for a match")
         return position
