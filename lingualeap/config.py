@@ -28,6 +28,8 @@ class Config:
     round_seconds: float = 30.0
     start_delay: float = 2.0
     intermission: float = 2.0
+    reconnect_grace: float = 30.0
+    drain_seconds: float = 2.0
     jwt_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
     jwt_secret_source: str = "generated"
     allow_guests: bool = True
@@ -99,6 +101,8 @@ def from_options(options: Mapping[str, object], environ: Mapping[str, str] = os.
         round_seconds=_float(options, "round-seconds", 1.0, 600.0),
         start_delay=_float(options, "start-delay", 0.0, 60.0),
         intermission=_float(options, "intermission", 0.0, 60.0),
+        reconnect_grace=_float(options, "reconnect-grace", 0.0, 3600.0),
+        drain_seconds=_float(options, "drain-seconds", 0.0, 300.0),
         jwt_secret=secret,
         jwt_secret_source=source,
         allow_guests=bool(options.get("allow-guests", True)),

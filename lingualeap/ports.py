@@ -143,12 +143,18 @@ class RoomLeases(Protocol):
 
 
 class RoomStore(Protocol):
-    """Snapshots of live rooms, written after every change."""
+    """The durable side of live rooms: snapshots, a bounded event log, and event delivery."""
 
-    async def save(self, state: RoomState, lease: Lease) -> bool:
-        """Store the snapshot unless ``lease`` has been superseded (then ``False``: fenced off)."""
+    async def commit(self, state: RoomState, lease: Lease, batch: dict[str, Any] | None) -> bool:
+        """Store the snapshot, append ``batch`` to the room's log and publish it to the instances
+        watching the room, all or nothing; ``False`` (and nothing done) if ``lease`` has been
+        superseded: a fenced-off owner can neither write nor speak."""
 
     async def load(self, room_id: str) -> RoomState | None: ...
+
+    async def events_since(self, room_id: str, seq: int) -> list[dict[str, Any]] | None:
+        """Logged events with a sequence number above ``seq``, oldest first; ``None`` if the log
+        no longer reaches back that far (the caller sends a snapshot instead)."""
 
     async def delete(self, room_id: str) -> None: ...
 

@@ -59,15 +59,17 @@ def memory_backends(
     hub: MemoryHub | None = None,
 ) -> Backends:
     """Everything in this process; instances sharing a ``hub`` can talk to each other (tests)."""
+    backplane = MemoryBackplane(instance_id, hub)
+    leases = MemoryRoomLeases()
     return Backends(
         players=MemoryPlayerStore(clock),
         leaderboards=MemoryLeaderboards(clock),
         queue=MemoryMatchQueue(),
         revocations=MemoryTokenRevocations(clock),
-        rooms=MemoryRoomStore(),
-        leases=MemoryRoomLeases(),
+        rooms=MemoryRoomStore(backplane, leases),
+        leases=leases,
         words=MemoryWordSource(languages, rng),
-        backplane=MemoryBackplane(instance_id, hub),
+        backplane=backplane,
         instances=MemoryInstanceRegistry({"id": instance_id}),
     )
 
@@ -109,7 +111,7 @@ def _use_redis(
     backends.leaderboards = RedisLeaderboards(client)
     backends.queue = RedisMatchQueue(client)
     backends.revocations = RedisTokenRevocations(client, clock)
-    backends.rooms = RedisRoomStore(client)
+    backends.rooms = RedisRoomStore(client, address.db)
     backends.leases = RedisRoomLeases(client)
     backends.words = words
     backends.backplane = backplane

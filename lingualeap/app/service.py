@@ -7,6 +7,7 @@ from typing import Any
 from autobahn.twisted.resource import WebSocketResource
 from twisted.application.service import MultiService
 from twisted.application.strports import service as strport_service
+from twisted.internet import task
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 from twisted.web.server import Site
@@ -20,12 +21,17 @@ from lingualeap.transports.http.site import build_root, build_site
 from lingualeap.transports.websocket import GameWebSocketFactory, WebSocketSettings
 
 
+#: WebSocket close code 1012 (service restart): clients should reconnect, to another instance.
+CLOSE_SERVICE_RESTART = 1012
+
+
 class LinguaLeapService(MultiService):
     log = Logger()
 
     def __init__(self, config: Config, reactor: Any, languages: dict[str, Language] | None = None) -> None:
         super().__init__()
         self.config = config
+        self._reactor = reactor
         self.server: Server = build_server(config, reactor, languages=languages)
         self.ws_factory = GameWebSocketFactory(
             settings=WebSocketSettings(
@@ -73,6 +79,7 @@ class LinguaLeapService(MultiService):
         # A WebSocketResource inside a Site does not start its factory: do it here.
         self.ws_factory.doStart()
         self.server.host.start()
+        self.server.game.start(self.server.clock)
         super().startService()
         self.log.info(
             "LinguaLeap {instance} serving on {listen} ({languages})",
@@ -82,11 +89,23 @@ class LinguaLeapService(MultiService):
         )
 
     def stopService(self) -> Deferred[None]:
+        """Graceful shutdown: fail health checks, hand rooms over, send players elsewhere, stop."""
+
         async def stop() -> None:
+            server = self.server
+            server.draining = True
+            if self.config.drain_seconds > 0 and server.presence.connection_count:
+                self.log.info("draining for {seconds}s before shutting down", seconds=self.config.drain_seconds)
+                await task.deferLater(self._reactor, self.config.drain_seconds, lambda: None)
+            server.game.stop()
+            try:
+                await server.game.hand_off()
+            except Exception:
+                self.log.failure("handing rooms over failed; their leases will expire instead")
+            for connection in list(server.presence.connections()):
+                connection.close(CLOSE_SERVICE_RESTART, "server restarting: reconnect and resume")
+            await server.host.stop()
             await super(LinguaLeapService, self).stopService()
-            for connection in list(self.server.presence.connections()):
-                connection.close(1001, "server shutting down")
-            await self.server.host.stop()
             self.ws_factory.doStop()
 
         return Deferred.fromCoroutine(stop())

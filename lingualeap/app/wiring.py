@@ -49,11 +49,14 @@ class Server:
     tokens: TokenService
     started_at: float
 
+    draining: bool = False
+
     def health(self) -> dict[str, Any]:
         dependencies = [check() for check in self.backends.health]
         degraded = any(d.get("status") != "ok" for d in dependencies)
         return {
-            "status": "degraded" if degraded else "ok",
+            # "draining" answers 503, so load balancers stop sending players here.
+            "status": "draining" if self.draining else "degraded" if degraded else "ok",
             "dependencies": dependencies,
             "instance": self.config.instance_id,
             "version": __version__,
@@ -85,6 +88,7 @@ def build_server(config: Config, reactor: Any, clock: Clock | None = None,
     presence = Presence(on_change=metrics.observe_presence)
     cluster = Cluster(backends.backplane, presence, clock)
     results = ResultsService(backends.players, backends.leaderboards, cluster)
+    fanout = Fanout(backends.backplane, presence, backends.rooms)
     host = RoomHost(
         instance_id=backends.backplane.instance_id,
         clock=clock,
@@ -97,12 +101,13 @@ def build_server(config: Config, reactor: Any, clock: Clock | None = None,
         words=backends.words,
         rooms=backends.rooms,
         leases=backends.leases,
-        backplane=backends.backplane,
         results=results,
         metrics=metrics,
+        local=fanout.room_batch,
+        reconnect_grace=config.reconnect_grace,
     )
-    fanout = Fanout(backends.backplane, presence, backends.rooms)
-    game = GameService(host=host, cluster=cluster, fanout=fanout, leases=backends.leases, languages=languages)
+    game = GameService(host=host, cluster=cluster, fanout=fanout, leases=backends.leases,
+                       rooms=backends.rooms, languages=languages)
     matchmaking = MatchmakingService(backends.queue, game, presence, metrics)
     tokens = TokenService(config.jwt_secret, clock)
     pool = reactor.getThreadPool()

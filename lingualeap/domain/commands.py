@@ -88,4 +88,20 @@ class MakeGuess:
         )
 
 
-COMMANDS: dict[str, Any] = {c.NAME: c for c in (FindMatch, CancelMatch, JoinRoom, LeaveRoom, MakeGuess)}
+@dataclass(frozen=True, slots=True)
+class Resume:
+    """Back after a dropped connection: the seat in ``room_id`` and the events after ``last_seq``."""
+
+    NAME: ClassVar[str] = "resume"
+    room_id: str
+    last_seq: int
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> Resume:
+        last_seq = data.get("lastSeq", 0)
+        if not isinstance(last_seq, int) or isinstance(last_seq, bool) or not 0 <= last_seq < 2**53:
+            raise GameError("invalid_field", "lastSeq must be a whole number >= 0")
+        return cls(room_id=validation.validate_room_id(_field(data, "roomId")), last_seq=last_seq)
+
+
+COMMANDS: dict[str, Any] = {c.NAME: c for c in (FindMatch, CancelMatch, JoinRoom, LeaveRoom, MakeGuess, Resume)}

@@ -2,8 +2,10 @@
 
 A room is WAITING for players, STARTING (match found, first round soon), in a ROUND, in the
 INTERMISSION between rounds, FINISHED, or CLOSED (everybody left before the end). Every
-timed transition is driven by :func:`tick` once ``now`` reaches ``state.next_at``; the caller
-owns the clock and wakes the room at that time.
+timed transition is driven by :func:`tick` once ``now`` reaches ``state.wake_at`` (the next
+phase deadline, or the end of a disconnected player's grace period); the caller owns the clock
+and wakes the room at that time. Deadlines are absolute, so a room restored from a snapshot on
+another instance continues on the same schedule.
 """
 
 from __future__ import annotations
@@ -82,6 +84,8 @@ class RoomState:
     history: tuple[RoundRecord, ...] = ()
     #: Sequence number of the last event this room emitted (see :func:`numbered`).
     seq: int = 0
+    #: Players whose connection dropped, and when their seat is given up.
+    away: Mapping[str, float] = field(default_factory=dict)
 
     # -- queries -------------------------------------------------------------------------
     def member(self, player_id: str) -> Player | None:
@@ -100,6 +104,12 @@ class RoomState:
     @property
     def total_rounds(self) -> int:
         return len(self.words)
+
+    @property
+    def wake_at(self) -> float | None:
+        """When :func:`tick` has something to do next."""
+        deadlines = [d for d in (self.next_at, *self.away.values()) if d is not None]
+        return min(deadlines) if deadlines else None
 
     @property
     def is_over(self) -> bool:
@@ -298,7 +308,8 @@ def leave(state: RoomState, player_id: str, now: float) -> tuple[RoomState, list
     remaining = tuple(p for p in state.players if p.id != player_id)
     scores = {k: v for k, v in state.scores.items() if k != player_id}
     won = {k: v for k, v in state.rounds_won.items() if k != player_id}
-    state = replace(state, players=remaining, scores=scores, rounds_won=won)
+    away = {k: v for k, v in state.away.items() if k != player_id}
+    state = replace(state, players=remaining, scores=scores, rounds_won=won, away=away)
     if not remaining:
         return replace(state, phase=Phase.CLOSED, next_at=None, ended_at=now), []
     events = [
@@ -368,8 +379,48 @@ def guess(state: RoomState, player_id: str, text: str, now: float) -> tuple[Room
     return state, [miss, _leaderboard_event(state)]
 
 
+def disconnect(state: RoomState, player_id: str, now: float, grace: float) -> tuple[RoomState, list[Event]]:
+    """The player's connection dropped: keep the seat for ``grace`` seconds, or leave at once."""
+    player = state.member(player_id)
+    if player is None:
+        raise GameError("not_in_room", f"you are not in room {state.room_id}")
+    if grace <= 0 or state.phase in (Phase.WAITING,) or state.is_over:
+        return leave(state, player_id, now)
+    if player_id in state.away:
+        return state, []
+    until = now + grace
+    state = replace(state, away={**state.away, player_id: until})
+    return state, [
+        Event("playerDisconnected", {"roomId": state.room_id, "player": player.public(), "until": to_millis(until)})
+    ]
+
+
+def reconnect(state: RoomState, player_id: str, now: float) -> tuple[RoomState, list[Event]]:
+    """The player is back within the grace period: the seat is theirs again."""
+    player = state.member(player_id)
+    if player is None:
+        raise GameError("not_in_room", f"your seat in room {state.room_id} was given up")
+    if player_id not in state.away:
+        return state, []
+    away = {k: v for k, v in state.away.items() if k != player_id}
+    state = replace(state, away=away)
+    return state, [Event("playerReconnected", {"roomId": state.room_id, "player": player.public()})]
+
+
 def tick(state: RoomState, now: float) -> tuple[RoomState, list[Event]]:
-    """Run the timed transition that is due, if any (a no-op before ``next_at``)."""
+    """Run what is due (a no-op before ``wake_at``): expired seats first, then the phase."""
+    events: list[Event] = []
+    for player_id, until in sorted(state.away.items(), key=lambda item: item[1]):
+        if until <= now and not state.is_over and state.member(player_id) is not None:
+            state, left = leave(state, player_id, now)
+            events += left
+    if state.is_over:
+        return state, events
+    state, more = _phase_tick(state, now)
+    return state, events + more
+
+
+def _phase_tick(state: RoomState, now: float) -> tuple[RoomState, list[Event]]:
     if state.next_at is None or now < state.next_at:
         return state, []
     if state.phase is Phase.STARTING:

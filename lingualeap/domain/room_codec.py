@@ -46,6 +46,7 @@ def to_dict(state: RoomState) -> dict[str, Any]:
             for r in state.history
         ],
         "seq": state.seq,
+        "away": dict(state.away),
     }
 
 
@@ -81,4 +82,5 @@ def from_dict(raw: dict[str, Any]) -> RoomState:
             for r in raw["history"]
         ),
         seq=int(raw.get("seq", 0)),
+        away={k: float(v) for k, v in (raw.get("away") or {}).items()},
     )

@@ -39,6 +39,7 @@ class Cluster:
         self._calls: dict[str, Deferred[Any]] = {}
         self._on_room_batch: RoomBatchHandler | None = None
         self._on_resubscribe: Callable[[], None] | None = None
+        self._broadcast_handlers: dict[str, Callable[[dict[str, Any]], None]] = {}
         backplane.attach(self)
 
     def on_room_batch(self, handler: RoomBatchHandler) -> None:
@@ -49,6 +50,13 @@ class Cluster:
 
     def register(self, name: str, operation: Operation) -> None:
         self._operations[name] = operation
+
+    def on_broadcast(self, kind: str, handler: Callable[[dict[str, Any]], None]) -> None:
+        """Handle cluster notices (``{"notice": kind, ...}``) that every instance receives."""
+        self._broadcast_handlers[kind] = handler
+
+    async def broadcast_message(self, kind: str, data: dict[str, Any]) -> None:
+        await self.backplane.broadcast({"notice": kind, "data": data, "from": self.instance_id})
 
     # -- calling other instances ------------------------------------------------------------
     async def call(self, instance: str, operation: str, args: dict[str, Any]) -> Any:
@@ -111,6 +119,10 @@ class Cluster:
     def broadcasted(self, message: dict[str, Any]) -> None:
         if "event" in message:
             self._presence.broadcast(Event(str(message["event"]), dict(message.get("data") or {})))
+        elif "notice" in message and message.get("from") != self.instance_id:
+            handler = self._broadcast_handlers.get(str(message["notice"]))
+            if handler is not None:
+                handler(dict(message.get("data") or {}))
 
     def resubscribed(self) -> None:
         if self._on_resubscribe is not None:

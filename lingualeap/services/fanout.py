@@ -1,9 +1,10 @@
 """Room events on their way to this instance's players.
 
-The instance watches a room's channel while it has members there, delivers each event to the
-local connections of its recipients, drops what it has already delivered (events carry per-room
-sequence numbers), and after a re-subscription sends its members a ``roomState`` snapshot taken
-from the stored room, because pub/sub may have lost messages meanwhile.
+The instance watches a room's channel while it has members there and delivers each event to the
+local connections of its recipients, at most once per player: events carry per-room sequence
+numbers, and the owner's direct hand-over, the published copy, a replay after a reconnect and a
+snapshot after a re-subscription all meet here. A player being resumed gets the logged events
+they missed first; live events that arrive meanwhile wait and follow in order.
 """
 
 from __future__ import annotations
@@ -15,11 +16,22 @@ from twisted.logger import Logger
 
 from lingualeap.domain import room as rules
 from lingualeap.domain.events import Event
+from lingualeap.domain.room import RoomState
 from lingualeap.ports import Backplane, RoomStore
 from lingualeap.services.presence import Presence
 
 #: Events after which a room has no members any more.
 ROOM_OVER = frozenset({"matchEnded", "roomDeleted"})
+
+Seat = tuple[str, str]  # (room id, player id)
+
+
+def _event(raw: dict[str, Any]) -> Event:
+    return Event(str(raw["name"]), dict(raw["data"]), tuple(raw.get("to") or ()))
+
+
+def _seq(event: Event) -> int:
+    return int(event.data.get("seq", 0))
 
 
 class Fanout:
@@ -31,7 +43,8 @@ class Fanout:
         self._store = rooms
         self._members: dict[str, set[str]] = {}  # room → local members (or joining players)
         self._room_of: dict[str, str] = {}  # local player → room
-        self._last_seq: dict[str, int] = {}
+        self._delivered: dict[Seat, int] = {}  # last sequence number each local seat received
+        self._resuming: dict[Seat, list[Event]] = {}  # live events held back during a replay
 
     # -- membership ---------------------------------------------------------------------------
     def room_of(self, player_id: str) -> str | None:
@@ -39,6 +52,9 @@ class Fanout:
 
     def watched(self) -> list[str]:
         return sorted(self._members)
+
+    def members(self, room_id: str) -> list[str]:
+        return sorted(self._members.get(room_id, ()))
 
     async def expect(self, room_id: str, player_ids: list[str]) -> None:
         """Local players are about to enter ``room_id``: watch it before its first event."""
@@ -50,9 +66,11 @@ class Fanout:
             await self._backplane.watch(room_id)
 
     async def forget(self, room_id: str, player_id: str) -> None:
-        """A local player is not (or no longer) in the room."""
+        """A local player is not (or no longer) in the room, or no longer connected here."""
         if self._room_of.get(player_id) == room_id:
             del self._room_of[player_id]
+        self._delivered.pop((room_id, player_id), None)
+        self._resuming.pop((room_id, player_id), None)
         members = self._members.get(room_id)
         if members is None:
             return
@@ -64,22 +82,32 @@ class Fanout:
         for player_id in self._members.pop(room_id, set()):
             if self._room_of.get(player_id) == room_id:
                 del self._room_of[player_id]
-        self._last_seq.pop(room_id, None)
+            self._delivered.pop((room_id, player_id), None)
+            self._resuming.pop((room_id, player_id), None)
         await self._backplane.unwatch(room_id)
 
     # -- delivery -----------------------------------------------------------------------------
     def room_batch(self, room_id: str, batch: dict[str, Any]) -> None:
-        last = self._last_seq.get(room_id, 0)
         for raw in batch.get("events", ()):
-            seq = int(raw["data"].get("seq", 0))
-            if seq and seq <= last:
-                continue  # already delivered (a snapshot or a duplicate covered it)
-            last = max(last, seq)
-            event = Event(str(raw["name"]), dict(raw["data"]), tuple(raw.get("to") or ()))
-            self._presence.deliver(event.to or (), event)
+            event = _event(raw)
+            self._deliver(room_id, event)
             self._track(room_id, event)
-        if room_id in self._members:
-            self._last_seq[room_id] = last
+
+    def _deliver(self, room_id: str, event: Event) -> None:
+        seq = _seq(event)
+        fresh = []
+        for player_id in event.to or ():
+            seat = (room_id, player_id)
+            if seat in self._resuming:
+                self._resuming[seat].append(event)
+                continue
+            if seq and seq <= self._delivered.get(seat, 0):
+                continue  # this player already has it
+            if seq:
+                self._delivered[seat] = seq
+            fresh.append(player_id)
+        if fresh:
+            self._presence.deliver(fresh, event)
 
     def _track(self, room_id: str, event: Event) -> None:
         members = self._members.get(room_id)
@@ -99,15 +127,39 @@ class Fanout:
             return
         players = event.data.get("players")
         if isinstance(players, list):
-            present = {p["id"] for p in players if isinstance(p, dict)}
-            for player_id in present:
-                if self._presence.is_connected(player_id) and player_id not in members:
+            for player in players:
+                player_id = str(player.get("id", "")) if isinstance(player, dict) else ""
+                if player_id and self._presence.is_connected(player_id) and player_id not in members:
                     members.add(player_id)
                     self._room_of[player_id] = room_id
 
     def _later(self, work: Any, room_id: str) -> None:
         d = Deferred.fromCoroutine(work)
         d.addErrback(lambda f: self.log.failure("updating watch of {room} failed", f, room=room_id))
+
+    # -- a player comes back ------------------------------------------------------------------
+    def hold(self, room_id: str, player_id: str) -> None:
+        """Hold live events for the player until :meth:`replay` has sent what they missed."""
+        self._resuming[(room_id, player_id)] = []
+
+    def replay(
+        self, room_id: str, player_id: str, last_seq: int, logged: list[dict[str, Any]] | None, state: RoomState
+    ) -> None:
+        """Send the player what they missed since ``last_seq``, then what arrived meanwhile."""
+        seat = (room_id, player_id)
+        held = self._resuming.pop(seat, [])
+        self._delivered[seat] = last_seq
+        if logged is None:
+            snapshot = rules.snapshot(state, (player_id,))
+            self._presence.deliver([player_id], snapshot)
+            self._delivered[seat] = state.seq
+        else:
+            for raw in logged:
+                event = _event(raw)
+                if player_id in (event.to or ()):
+                    self._deliver(room_id, event)
+        for event in held:
+            self._deliver(room_id, event)
 
     # -- after a re-subscription -------------------------------------------------------------------
     def resync(self) -> None:
@@ -125,6 +177,8 @@ class Fanout:
             self._presence.deliver(members, Event("roomDeleted", {"roomId": room_id}))
             await self._drop(room_id)
             return
-        if state.seq > self._last_seq.get(room_id, 0):
-            self._last_seq[room_id] = state.seq
-            self._presence.deliver(members, rules.snapshot(state))
+        behind = [p for p in members if self._delivered.get((room_id, p), 0) < state.seq]
+        if behind:
+            self._presence.deliver(behind, rules.snapshot(state))
+            for player_id in behind:
+                self._delivered[(room_id, player_id)] = state.seq

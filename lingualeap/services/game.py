@@ -3,7 +3,9 @@
 Every instance takes commands from its own players; a command for a room goes to the room's
 owner (a lease says which instance that is): straight to the local :class:`RoomHost`, or over
 the backplane to another instance. Before a local player enters a room, this instance starts
-watching the room's events, so the player never misses the first ones.
+watching the room's events, so the player never misses the first ones. A room without a live
+owner (it died, or handed its rooms over on shutdown) is adopted by an instance that has
+members there or that receives a command for it.
 """
 
 from __future__ import annotations
@@ -12,18 +14,24 @@ import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from twisted.internet.defer import Deferred
 from twisted.logger import Logger
+from twisted.python.failure import Failure
+
+from lingualeap.clock import Cancellable, Clock
 
 from lingualeap.domain.errors import GameError
 from lingualeap.domain.model import Language, Player
 from lingualeap.domain.room import RoomState, Rules
-from lingualeap.ports import QueuedPlayer, RoomLeases
+from lingualeap.ports import QueuedPlayer, RoomLeases, RoomStore
 from lingualeap.services.cluster import Cluster
 from lingualeap.services.fanout import Fanout
 from lingualeap.services.room_host import RoomHost
 
 #: Attempts to find or create a private room when instances race to create the same id.
 CREATE_ATTEMPTS = 3
+#: Seconds between checks that the rooms we have members in still have a live owner.
+ORPHAN_CHECK_INTERVAL = 1.0
 
 
 def new_room_id(prefix: str = "m") -> str:
@@ -49,9 +57,11 @@ class GameService:
         cluster: Cluster,
         fanout: Fanout,
         leases: RoomLeases,
+        rooms: RoomStore,
         languages: Mapping[str, Language],
     ) -> None:
         self._host = host
+        self._store = rooms
         self._cluster = cluster
         self._fanout = fanout
         self._leases = leases
@@ -63,6 +73,45 @@ class GameService:
         cluster.register("leave", self._remote_leave)
         cluster.register("guess", self._remote_guess)
         cluster.register("expect", self._remote_expect)
+        cluster.register("disconnect", self._remote_disconnect)
+        cluster.register("reconnect", self._remote_reconnect)
+        cluster.on_broadcast("handoff", self._handoff_received)
+        self._orphan_check: Cancellable | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self, clock: Clock, interval: float = ORPHAN_CHECK_INTERVAL) -> None:
+        self._orphan_check = clock.looping_call(interval, self._check_orphans)
+
+    def stop(self) -> None:
+        if self._orphan_check is not None:
+            self._orphan_check.cancel()
+            self._orphan_check = None
+
+    def _check_orphans(self) -> None:
+        for room_id in self._fanout.watched():
+            d = Deferred.fromCoroutine(self._adopt_if_orphaned(room_id))
+            d.addErrback(self._check_failed, room_id)
+
+    def _check_failed(self, failure: Failure, room_id: str) -> None:
+        # Expected while Redis is away; the next check tries again.
+        self.log.warn("checking the owner of {room} failed: {e}", room=room_id, e=failure.getErrorMessage())
+
+    async def _adopt_if_orphaned(self, room_id: str) -> None:
+        if await self._leases.owner(room_id) is None:
+            await self._host.adopt(room_id)
+
+    def _handoff_received(self, data: dict[str, Any]) -> None:
+        for room_id in data.get("rooms", ()):
+            if str(room_id) in self._fanout.watched():
+                d = Deferred.fromCoroutine(self._adopt_if_orphaned(str(room_id)))
+                d.addErrback(lambda f: self.log.failure("adopting a handed-off room failed", f))
+
+    async def hand_off(self) -> None:
+        """Shutdown: give up hosted rooms and tell the other instances to adopt them now."""
+        rooms = await self._host.hand_off()
+        if rooms:
+            self.log.info("handing off {count} rooms", count=len(rooms))
+            await self._cluster.broadcast_message("handoff", {"rooms": rooms})
 
     # -- queries ---------------------------------------------------------------------------
     @property
@@ -132,18 +181,45 @@ class GameService:
         await self._route(room_id, "guess", {"room": room_id, "player": player_id, "guess": text})
 
     async def player_gone(self, player_id: str) -> None:
-        """The player's last connection here closed: they leave their room."""
+        """The player's last connection here closed: their seat is kept for a grace period."""
         room_id = self.room_of(player_id)
         if room_id is None:
             return
+        await self._fanout.forget(room_id, player_id)
         try:
-            await self.leave_room(player_id, room_id)
+            await self._route(room_id, "disconnect", {"room": room_id, "player": player_id})
         except GameError as e:
             self.log.info("{player} left {room} already: {code}", player=player_id, room=room_id, code=e.code)
-            await self._fanout.forget(room_id, player_id)
+
+    async def resume(self, player: Player, room_id: str, last_seq: int) -> None:
+        """A player reconnected (to any instance): back to their seat, with what they missed."""
+        current = self.room_of(player.id)
+        if current is not None and current != room_id:
+            raise GameError("already_in_room", f"you are already in room {current}; leave it first")
+        state = await self._store.load(room_id)
+        if state is None or state.is_over:
+            raise GameError("unknown_room", f"room {room_id} is over")
+        if state.member(player.id) is None:
+            raise GameError("not_in_room", f"your seat in room {room_id} was given up")
+        self._fanout.hold(room_id, player.id)
+        try:
+            await self._fanout.expect(room_id, [player.id])
+            logged = await self._store.events_since(room_id, last_seq)
+            latest = await self._store.load(room_id) or state
+        except BaseException:
+            await self._fanout.forget(room_id, player.id)
+            raise
+        self._fanout.replay(room_id, player.id, last_seq, logged, latest)
+        await self._route(room_id, "reconnect", {"room": room_id, "player": player.id})
 
     async def _route(self, room_id: str, operation: str, args: dict[str, Any]) -> Any:
         owner = await self._leases.owner(room_id)
+        if owner is None:
+            # Nobody hosts it: the owner died or handed it over. Adopt it if it still exists.
+            if await self._host.adopt(room_id):
+                owner = self.instance_id
+            else:
+                owner = await self._leases.owner(room_id)
         if owner is None:
             raise GameError("unknown_room", f"no room {room_id}")
         return await self._cluster.call(owner, operation, args)
@@ -171,3 +247,9 @@ class GameService:
 
     async def _remote_expect(self, args: dict[str, Any]) -> None:
         await self._fanout.expect(str(args["room"]), [str(p) for p in args["players"]])
+
+    async def _remote_disconnect(self, args: dict[str, Any]) -> None:
+        self._host.disconnect(str(args["room"]), str(args["player"]))
+
+    async def _remote_reconnect(self, args: dict[str, Any]) -> None:
+        self._host.reconnect(str(args["room"]), str(args["player"]))

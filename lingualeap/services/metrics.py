@@ -34,6 +34,9 @@ class Metrics:
             "lingualeap_commands", "Client commands received, by event and result",
             ["event", "result"], registry=r,
         )
+        self.takeovers = Counter(
+            "lingualeap_room_takeovers", "Rooms this instance adopted after their owner went away", registry=r
+        )
         self.round_duration = Histogram(
             "lingualeap_round_duration_seconds", "How long rounds last",
             buckets=ROUND_BUCKETS, registry=r,

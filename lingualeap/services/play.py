@@ -11,7 +11,7 @@ from lingualeap.domain.model import Player
 from lingualeap.services.game import GameService
 from lingualeap.services.matchmaking import MatchmakingService
 from lingualeap.services.metrics import Metrics
-from lingualeap.domain.commands import CancelMatch, FindMatch, JoinRoom, LeaveRoom, MakeGuess
+from lingualeap.domain.commands import CancelMatch, FindMatch, JoinRoom, LeaveRoom, MakeGuess, Resume
 
 
 class PlayService:
@@ -48,6 +48,11 @@ class PlayService:
         except GameError:
             self._metrics.guesses.labels(outcome="rejected").inc()
             raise
+
+    async def on_resume(self, player: Player, command: Resume) -> None:
+        if await self._matchmaking.is_queued(player.id):
+            raise GameError("already_queued", "you are waiting for a match; cancel it first")
+        await self._game.resume(player, command.room_id, command.last_seq)
 
     async def disconnected(self, player: Player) -> None:
         """The player's last connection here closed."""

@@ -1,10 +1,12 @@
-"""Hosting rooms: the owner instance applies the rules, publishes events and runs the timers.
+"""Hosting rooms: the owner instance applies the rules, commits their events and runs the timers.
 
-Every change to a room runs synchronously from the current state to the next one and publishes
-its events before anything is awaited, so the events of one room leave in the order the rules
-produced them, without locks. Snapshots and results follow asynchronously. Each hosted room is
-held under a lease; a snapshot write that the lease no longer covers is refused (fencing) and
-the room is dropped here, because another instance has taken it over.
+Every change to a room runs synchronously from the current state to the next one, hands its
+events to this instance's own players at once, and issues one commit (snapshot + event log +
+publication to other instances) before anything is awaited, so the events of a room leave in
+the order the rules produced them, without locks. Each hosted room is held under a lease; a
+commit that the lease no longer covers is refused (fencing) and the room is dropped here,
+because another instance has taken it over. A room whose owner died is adopted from its
+snapshot by another instance and continues on the stored deadlines.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from lingualeap.domain.events import Event
 from lingualeap.domain.model import Player
 from lingualeap.domain.results import result_of
 from lingualeap.domain.room import Phase, RoomState
-from lingualeap.ports import Backplane, Lease, RoomLeases, RoomStore, WordSource
+from lingualeap.ports import Lease, RoomLeases, RoomStore, WordSource
 from lingualeap.services.metrics import Metrics
 from lingualeap.services.results import ResultsService
 
@@ -63,9 +65,10 @@ class RoomHost:
         words: WordSource,
         rooms: RoomStore,
         leases: RoomLeases,
-        backplane: Backplane,
         results: ResultsService,
         metrics: Metrics,
+        local: Callable[[str, dict[str, Any]], None] | None = None,
+        reconnect_grace: float = 30.0,
     ) -> None:
         self.instance_id = instance_id
         self._clock = clock
@@ -73,7 +76,8 @@ class RoomHost:
         self._words = words
         self._store = rooms
         self._leases = leases
-        self._backplane = backplane
+        self._local = local
+        self.reconnect_grace = reconnect_grace
         self._results = results
         self._metrics = metrics
         self._rooms: dict[str, HostedRoom] = {}
@@ -143,23 +147,65 @@ class RoomHost:
     def guess(self, room_id: str, player_id: str, text: str) -> None:
         self.apply(room_id, lambda s, now: rules.guess(s, player_id, text, now))
 
+    def disconnect(self, room_id: str, player_id: str) -> None:
+        self.apply(room_id, lambda s, now: rules.disconnect(s, player_id, now, self.reconnect_grace))
+
+    def reconnect(self, room_id: str, player_id: str) -> None:
+        self.apply(room_id, lambda s, now: rules.reconnect(s, player_id, now))
+
+    async def adopt(self, room_id: str) -> bool:
+        """Take over a room whose owner is gone, from its stored snapshot."""
+        if room_id in self._rooms:
+            return True
+        lease = await self._leases.acquire(room_id, self.instance_id)
+        if lease is None:
+            return False
+        state = await self._store.load(room_id)
+        if state is None or state.is_over:
+            await self._leases.release(lease)
+            return False
+        hosted = self._rooms[room_id] = HostedRoom(state, lease)
+        self.log.info("took over room {room} at seq {seq} (lease token {token})",
+                      room=room_id, seq=state.seq, token=lease.token)
+        self._metrics.active_rooms.set(len(self._rooms))
+        self._metrics.takeovers.inc()
+        self._schedule(hosted)
+        if state.wake_at is not None and state.wake_at <= self._clock.now():
+            self._wake(room_id)
+        return True
+
+    async def hand_off(self) -> list[str]:
+        """Stop hosting every room (shutdown): let the last commits land, then free the leases."""
+        await self.settle()
+        handed = []
+        for room_id, hosted in list(self._rooms.items()):
+            if hosted.timer is not None:
+                hosted.timer.cancel()
+            del self._rooms[room_id]
+            await self._leases.release(hosted.lease)
+            handed.append(room_id)
+        self._metrics.active_rooms.set(0)
+        return handed
+
     # -- the engine ------------------------------------------------------------------------
     def _commit(self, room_id: str, state: RoomState, events: list[Event], previous: RoomState | None = None) -> None:
         hosted = self._rooms[room_id]
         state, events = rules.numbered(state, events)
         hosted.state = state
         self._observe(previous, state, events)
-        if events:
-            self._background(self._backplane.publish(room_id, batch_of(state, events)), "publishing {room}", room_id)
+        batch = batch_of(state, events) if events else None
+        if batch is not None and self._local is not None:
+            # Our own players hear it now (and still when Redis is away); the published copy
+            # is recognised by its sequence number and not delivered twice.
+            self._local(room_id, batch)
+        self._background(self._store_commit(hosted, state, batch), "committing room {room}", room_id)
         self._schedule(hosted)
         if state.is_over:
             self._close(hosted)
-        else:
-            self._background(self._save(hosted, state), "saving room {room}", room_id)
 
-    async def _save(self, hosted: HostedRoom, state: RoomState) -> None:
-        if not await self._store.save(state, hosted.lease):
-            self._lost(hosted, "a newer owner fenced off our snapshot")
+    async def _store_commit(self, hosted: HostedRoom, state: RoomState, batch: dict[str, Any] | None) -> None:
+        if not await self._store.commit(state, hosted.lease, batch):
+            self._lost(hosted, "a newer owner fenced off our commit")
 
     def _observe(self, previous: RoomState | None, state: RoomState, events: list[Event]) -> None:
         if previous is not None and previous.phase is Phase.ROUND and state.phase is not Phase.ROUND:
@@ -178,9 +224,9 @@ class RoomHost:
             hosted.timer.cancel()
             hosted.timer = None
         state = hosted.state
-        if state.next_at is not None and not state.is_over:
-            delay = state.next_at - self._clock.now()
-            hosted.timer = self._clock.call_later(delay, self._wake, state.room_id)
+        wake_at = state.wake_at
+        if wake_at is not None and not state.is_over:
+            hosted.timer = self._clock.call_later(wake_at - self._clock.now(), self._wake, state.room_id)
 
     def _wake(self, room_id: str) -> None:
         hosted = self._rooms.get(room_id)
@@ -222,7 +268,7 @@ class RoomHost:
 
     async def _renew(self, hosted: HostedRoom) -> None:
         if not await self._leases.renew(hosted.lease):
-            self._lost(hosted, "its lease expired")
+            self._lost(hosted, "another instance holds its lease now")
 
     def _background(self, work: Awaitable[object], what: str, room_id: str) -> None:
         async def run() -> None:

@@ -32,25 +32,61 @@ async def test_one_owner_at_a_time_with_growing_fencing_tokens(ports: Ports) -> 
     assert await ports.leases.owner("r1") == "i2"
 
 
+def batch(*seqs: int) -> dict[str, object]:
+    return {"seq": seqs[-1], "events": [{"name": "e", "data": {"seq": s}, "to": ["u-a"]} for s in seqs]}
+
+
 @pytest_twisted.ensureDeferred
-async def test_snapshots_round_trip(ports: Ports) -> None:
+async def test_commits_store_the_snapshot_and_log_the_events(ports: Ports) -> None:
     lease = await ports.leases.acquire("r1", "i1")
     assert lease is not None
     state = a_room()
-    assert await ports.rooms.save(state, lease)
+    assert await ports.rooms.commit(state, lease, batch(1, 2))
+    assert await ports.rooms.commit(state, lease, None)
+    assert await ports.rooms.commit(state, lease, batch(3))
     assert await ports.rooms.load("r1") == state
+    assert [e["data"]["seq"] for e in await ports.rooms.events_since("r1", 1) or []] == [2, 3]
+    assert await ports.rooms.events_since("r1", 3) == []
     await ports.rooms.delete("r1")
     assert await ports.rooms.load("r1") is None
 
 
 @pytest_twisted.ensureDeferred
-async def test_a_superseded_owner_cannot_write(redis_ports: Ports) -> None:
-    ports = redis_ports  # fencing matters where a lease can expire and move: shared stores
+async def test_a_superseded_owner_can_neither_write_nor_log(ports: Ports) -> None:
     old = await ports.leases.acquire("r1", "i1")
     assert old is not None
     await ports.leases.release(old)  # as if it had expired
     new = await ports.leases.acquire("r1", "i2")
     assert new is not None
     state = a_room()
-    assert await ports.rooms.save(state, new)
-    assert not await ports.rooms.save(state, old)
+    assert await ports.rooms.commit(state, new, batch(1))
+    assert not await ports.rooms.commit(state, old, batch(2))
+    assert [e["data"]["seq"] for e in await ports.rooms.events_since("r1", 0) or []] == [1]
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_lapsed_lease_is_renewed_unless_someone_else_took_the_room(redis_ports: Ports) -> None:
+    ports = redis_ports  # only shared leases lapse: Redis unreachable for longer than their life
+    assert ports.client is not None
+    lease = await ports.leases.acquire("r1", "i1")
+    assert lease is not None
+    await ports.client.execute("DEL", "ll:lease:r1")  # lapsed
+    assert await ports.leases.renew(lease)
+    assert await ports.leases.owner("r1") == "i1"
+    await ports.client.execute("FLUSHALL")  # Redis restarted empty
+    assert await ports.leases.renew(lease)
+    await ports.client.execute("DEL", "ll:lease:r1")
+    other = await ports.leases.acquire("r1", "i2")
+    assert other is not None
+    assert not await ports.leases.renew(lease)
+
+
+@pytest_twisted.ensureDeferred
+async def test_the_log_is_bounded_and_says_when_it_no_longer_reaches_back(ports: Ports) -> None:
+    lease = await ports.leases.acquire("r1", "i1")
+    assert lease is not None
+    for seq in range(1, 601):
+        await ports.rooms.commit(a_room(), lease, batch(seq))
+    assert await ports.rooms.events_since("r1", 1) is None
+    recent = await ports.rooms.events_since("r1", 590)
+    assert [e["data"]["seq"] for e in recent or []] == list(range(591, 601))

@@ -144,7 +144,11 @@ async def test_private_room_flow_and_leaving() -> None:
     assert cc.last("newRound")["round"] == 1
     await h.server.play.handle(cat, LeaveRoom("party"))
     assert ca.last("playerLeft")["player"] == cat.public()
-    await h.disconnect(cb)  # Ben's connection drops: Ana is the last one, and wins
+    await h.disconnect(cb)  # Ben's connection drops: his seat is kept for the grace period
+    assert ca.last("playerDisconnected")["player"] == ben.public()
+    assert "matchEnded" not in ca.names()
+    h.advance(30)  # ...and given up after it: Ana is the last one, and wins
+    assert ca.last("playerLeft")["player"] == ben.public()
     assert ca.last("matchEnded")["winner"] == ana.public()
     assert h.server.game.active_rooms() == 0
 

@@ -25,7 +25,7 @@ class Cluster:
         base = Harness(**config)
         self.time = base.time
         hub = MemoryHub()
-        shared = memory_backends("shared", base.server.clock, languages())
+        shared = memory_backends("shared", base.server.clock, languages(), hub=hub)
         self.servers = []
         for i in range(size):
             backends = memory_backends(f"i{i}", base.server.clock, languages(), hub=hub)
@@ -124,3 +124,36 @@ async def test_global_leaderboard_updates_reach_every_instance() -> None:
     await c.servers[0].play.handle(ana, MakeGuess(room_id, owner.host.room(room_id).current_word.answer))
     await owner.host.settle()
     assert watcher.last("globalLeaderboardUpdate")["leaderboard"][0]["name"] == "Ana"
+
+
+@pytest_twisted.ensureDeferred
+async def test_when_the_owner_dies_another_instance_adopts_the_room_and_finishes_the_match() -> None:
+    c = Cluster(2, rounds=2, round_seconds=10)
+    for server in c.servers:
+        server.game.start(server.clock)
+    ana, ben = Player("u-a", "Ana"), Player("u-b", "Ben")
+    ca, cb = c.connect(0, ana), c.connect(1, ben)
+    await c.servers[0].play.handle(ana, FindMatch("french"))
+    await c.servers[1].play.handle(ben, FindMatch("french"))
+    room_id = ca.last("roomInfo")["roomId"]
+    owner = c.servers[1]
+    assert owner.host.owns(room_id)
+    c.time.advance(2)
+    await c.servers[0].play.handle(ana, MakeGuess(room_id, owner.host.room(room_id).current_word.answer))
+    score = ca.last("roundEnded")["scores"][ana.id]
+    # The owner dies: its timers stop, it hears nothing more, and its lease runs out.
+    await owner.host.stop()
+    owner.game.stop()
+    owner.backends.backplane._hub.handlers.pop("i1")  # noqa: SLF001 - simulating a dead process
+    lease = owner.host._rooms[room_id].lease  # noqa: SLF001
+    await owner.backends.leases.release(lease)
+    for _ in range(8):
+        c.time.advance(0.5)
+    survivor = c.servers[0]
+    assert survivor.host.owns(room_id)
+    assert 'lingualeap_room_takeovers_total 1.0' in survivor.metrics.render().decode()
+    for _ in range(40):
+        c.time.advance(0.5)
+    ended = ca.last("matchEnded")
+    assert {s["id"]: s["score"] for s in ended["standings"]}[ana.id] == score
+    assert ca.last("newRound")["round"] == 2

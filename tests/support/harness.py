@@ -59,8 +59,17 @@ class Harness:
         if self.server.presence.discard(connection):
             await self.server.play.disconnected(connection.player)
 
-    def advance(self, seconds: float) -> None:
-        self.time.advance(seconds)
+    def advance(self, seconds: float, step: float = 0.25) -> None:
+        """Move time forward in small steps, as a real clock does.
+
+        ``task.Clock.advance`` runs every overdue call at the end time, so one big jump would
+        make timers that are scheduled by other timers see a later "now" than they would.
+        """
+        remaining = seconds
+        while remaining > 1e-9:
+            moved = min(step, remaining)
+            self.time.advance(moved)
+            remaining -= moved
 
     async def settle(self) -> None:
         await self.server.host.settle()

@@ -36,7 +36,7 @@ class Ports:
         self.leaderboards = RedisLeaderboards(client)
         self.queue = RedisMatchQueue(client)
         self.revocations = RedisTokenRevocations(client, self.clock)
-        self.rooms = RedisRoomStore(client)
+        self.rooms = RedisRoomStore(client, client.address.db)
         self.leases = RedisRoomLeases(client)
         self.words = RedisWordSource(client, languages())
 

@@ -15,7 +15,7 @@ ANSWERS = {p.english: p.answer for p in FRENCH_WORDS}
 
 @pytest_twisted.async_yield_fixture
 async def server() -> AsyncIterator[LiveServer]:
-    live = await LiveServer(rounds=3, round_seconds=2, start_delay=0.2, intermission=0.2).start()
+    live = await LiveServer(rounds=3, round_seconds=2, start_delay=0.2, intermission=0.2, reconnect_grace=1).start()
     yield live
     await live.stop()
 
@@ -101,7 +101,9 @@ async def test_guests_play_in_a_private_room_and_see_each_other_leave(server: Li
     await max_.next("matchFound")
     await max_.next("newRound")
     max_.close()
-    left = await zoe.next("playerLeft")
+    gone = await zoe.next("playerDisconnected")
+    assert gone["player"]["username"].startswith("Guest-") and gone["until"] > 0
+    left = await zoe.next("playerLeft")  # after the one-second grace period
     assert left["player"]["username"].startswith("Guest-")
     assert (await zoe.next("matchEnded"))["winner"]["username"] == "Zoé"
     zoe.close()

@@ -3,25 +3,51 @@
 from __future__ import annotations
 
 import itertools
+from collections import deque
+from typing import Any
 
 from lingualeap.domain.room import RoomState
-from lingualeap.ports import Lease
+from lingualeap.ports import Backplane, Lease
+
+
+#: Events kept per room for players who reconnect; older ones are replaced by a snapshot.
+EVENT_LOG_LIMIT = 500
 
 
 class MemoryRoomStore:
-    def __init__(self) -> None:
+    def __init__(self, backplane: Backplane, leases: MemoryRoomLeases | None = None) -> None:
+        self._backplane = backplane
+        self._leases = leases
         self._rooms: dict[str, RoomState] = {}
+        self._logs: dict[str, deque[dict[str, Any]]] = {}
 
-    async def save(self, state: RoomState, lease: Lease) -> bool:
+    async def commit(self, state: RoomState, lease: Lease, batch: dict[str, Any] | None) -> bool:
+        if self._leases is not None and not self._leases.holds(lease):
+            return False
         # States are immutable, so keeping the object is a snapshot.
         self._rooms[state.room_id] = state
+        if batch is not None:
+            log = self._logs.setdefault(state.room_id, deque(maxlen=EVENT_LOG_LIMIT))
+            log.extend(batch["events"])
+            await self._backplane.publish(state.room_id, batch)
         return True
 
     async def load(self, room_id: str) -> RoomState | None:
         return self._rooms.get(room_id)
 
+    async def events_since(self, room_id: str, seq: int) -> list[dict[str, Any]] | None:
+        log = list(self._logs.get(room_id, ()))
+        return _since(log, seq)
+
     async def delete(self, room_id: str) -> None:
         self._rooms.pop(room_id, None)
+        self._logs.pop(room_id, None)
+
+
+def _since(log: list[dict[str, Any]], seq: int) -> list[dict[str, Any]] | None:
+    if log and int(log[0]["data"].get("seq", 0)) > seq + 1:
+        return None  # the events right after `seq` are gone
+    return [e for e in log if int(e["data"].get("seq", 0)) > seq]
 
 
 class MemoryRoomLeases:
@@ -37,8 +63,11 @@ class MemoryRoomLeases:
         lease = self._leases[room_id] = Lease(room_id, instance, next(self._tokens))
         return lease
 
-    async def renew(self, lease: Lease) -> bool:
+    def holds(self, lease: Lease) -> bool:
         return self._leases.get(lease.room_id) == lease
+
+    async def renew(self, lease: Lease) -> bool:
+        return self.holds(lease)
 
     async def release(self, lease: Lease) -> None:
         if self._leases.get(lease.room_id) == lease:

@@ -1,8 +1,10 @@
 """The command connection to Redis: one pipelined connection per instance, with deadlines.
 
 txredisapi retries connecting by itself; while Redis is away its commands would wait forever,
-so every call here has a deadline. Lua scripts run by SHA, loaded on first use (and again after
-a Redis restart forgets them).
+so every call here has a deadline. Lua scripts run by SHA. Every script is loaded on each new
+connection before the connection takes commands, so a script never has to be loaded in the
+middle of a sequence of commands (which would reorder them); a restarted Redis, which forgot
+the scripts, gets them again on reconnect.
 """
 
 from __future__ import annotations
@@ -46,6 +48,17 @@ class RedisAddress:
         return f"redis://{self.host}:{self.port}/{self.db}"
 
 
+class Script:
+    """A Lua script; every instance is registered, so connections can load them all up front."""
+
+    registry: list[Script] = []
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.sha = hashlib.sha1(source.encode()).hexdigest()
+        Script.registry.append(self)
+
+
 class PersistentRedisFactory(txredisapi.RedisFactory):  # type: ignore[misc]
     """A factory that keeps retrying even after AUTH or SELECT failed.
 
@@ -67,8 +80,28 @@ class PersistentRedisFactory(txredisapi.RedisFactory):  # type: ignore[misc]
         return super().disconnect()  # type: ignore[no-any-return]
 
 
+class ScriptLoadingFactory(PersistentRedisFactory):
+    """Loads every registered script on each new connection before it joins the pool.
+
+    txredisapi adds a ready connection to the pool one reactor turn later, so commands written
+    here go out before any pooled command.
+    """
+
+    def buildProtocol(self, addr: Any) -> Any:
+        protocol = super().buildProtocol(addr)
+        protocol.whenConnected().addCallback(self._load_scripts)
+        return protocol
+
+    def _load_scripts(self, protocol: Any) -> Any:
+        for script in Script.registry:
+            d = protocol.execute_command("SCRIPT", "LOAD", script.source)
+            d.addErrback(lambda f: self.log.warn("loading a Lua script failed: {e}", e=f.getErrorMessage()))
+        return protocol
+
+
 def make_factory(address: RedisAddress, *, reply_timeout: float | None, protocol: Any = None) -> PersistentRedisFactory:
-    factory = PersistentRedisFactory(
+    factory_class = PersistentRedisFactory if protocol is not None else ScriptLoadingFactory
+    factory = factory_class(
         f"{address.host}:{address.port}",
         address.db if protocol is None else None,
         1,
@@ -124,12 +157,11 @@ class RedisClient:
         except Exception as e:  # timeouts and lost connections look alike to callers
             raise GameError("unavailable", f"Redis did not answer {args[0]}: {e.__class__.__name__}") from e
 
-    async def script(self, source: str, keys: list[str], args: list[Any]) -> Any:
-        sha = hashlib.sha1(source.encode()).hexdigest()
+    async def script(self, script: Script, keys: list[str], args: list[Any]) -> Any:
         try:
-            return await self.execute("EVALSHA", sha, len(keys), *keys, *args)
+            return await self.execute("EVALSHA", script.sha, len(keys), *keys, *args)
         except txredisapi.ResponseError as e:
             if "NOSCRIPT" not in str(e):
                 raise
-        await self.execute("SCRIPT", "LOAD", source)
-        return await self.execute("EVALSHA", sha, len(keys), *keys, *args)
+        # Only if SCRIPT FLUSH ran behind our back: EVAL carries the source itself.
+        return await self.execute("EVAL", script.source, len(keys), *keys, *args)

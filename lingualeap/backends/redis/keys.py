@@ -28,6 +28,10 @@ def room(room_id: str) -> str:
     return f"{PREFIX}:room:{room_id}"
 
 
+def room_events(room_id: str) -> str:
+    return f"{PREFIX}:room:{room_id}:events"
+
+
 def queue(language: str) -> str:
     return f"{PREFIX}:queue:{language}"
 

@@ -9,18 +9,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from lingualeap.backends.redis import keys
-from lingualeap.backends.redis.client import RedisClient
+from lingualeap.backends.redis.client import RedisClient, Script
 from lingualeap.ports import LeaderboardEntry
 
 # KEYS: board, labels. ARGV: member, amount, label.
-_INCREMENT = """
+_INCREMENT = Script("""
 local score = redis.call('ZINCRBY', KEYS[1], -tonumber(ARGV[2]), ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
 return score
-"""
+""")
 
 # KEYS: board, labels. ARGV: ttl (0 = none), then member, label, score triples.
-_REPLACE = """
+_REPLACE = Script("""
 redis.call('DEL', KEYS[1], KEYS[2])
 for i = 2, #ARGV, 3 do
   redis.call('ZADD', KEYS[1], -tonumber(ARGV[i + 2]), ARGV[i])
@@ -31,10 +31,10 @@ if tonumber(ARGV[1]) > 0 and #ARGV > 1 then
   redis.call('EXPIRE', KEYS[2], ARGV[1])
 end
 return 1
-"""
+""")
 
 # KEYS: board, labels. ARGV: limit. Returns member, label, score, ...
-_TOP = """
+_TOP = Script("""
 local members = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1, 'WITHSCORES')
 local out = {}
 for i = 1, #members, 2 do
@@ -43,7 +43,7 @@ for i = 1, #members, 2 do
   table.insert(out, members[i + 1])
 end
 return out
-"""
+""")
 
 
 class RedisLeaderboards:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from lingualeap.backends.redis import keys
-from lingualeap.backends.redis.client import RedisClient
+from lingualeap.backends.redis.client import RedisClient, Script
 from lingualeap.clock import Clock
 from lingualeap.domain.errors import GameError
 from lingualeap.domain.results import MatchResult
@@ -21,16 +21,16 @@ from lingualeap.ports import UserRecord
 MATCH_TTL_S = 30 * 24 * 3600
 
 # KEYS: user, by-email, by-name. ARGV: id, then field/value pairs.
-_CREATE = """
+_CREATE = Script("""
 if redis.call('EXISTS', KEYS[2]) == 1 or redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
 redis.call('SET', KEYS[2], ARGV[1])
 redis.call('SET', KEYS[3], ARGV[1])
 redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 return 1
-"""
+""")
 
 # KEYS: user, old by-email, old by-name, new by-email, new by-name. ARGV: id, field/value pairs.
-_UPDATE = """
+_UPDATE = Script("""
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 for i = 4, 5 do
   local owner = redis.call('GET', KEYS[i])
@@ -42,10 +42,10 @@ redis.call('SET', KEYS[4], ARGV[1])
 redis.call('SET', KEYS[5], ARGV[1])
 redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 return 1
-"""
+""")
 
 # KEYS: match. ARGV: match json, ttl, user-key prefix, then user id, xp, won triples.
-_RECORD = """
+_RECORD = Script("""
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) == false then return 0 end
 for i = 4, #ARGV, 3 do
   local user = ARGV[3] .. ARGV[i]
@@ -56,15 +56,15 @@ for i = 4, #ARGV, 3 do
   end
 end
 return 1
-"""
+""")
 
 # KEYS: user, grants. ARGV: grant id, amount.
-_GRANT = """
+_GRANT = Script("""
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return 0 end
 redis.call('HINCRBY', KEYS[1], 'total_xp', ARGV[2])
 return 1
-"""
+""")
 
 _FIELDS = {f.name: f for f in dataclasses.fields(UserRecord)}
 

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from lingualeap.backends.redis import keys
-from lingualeap.backends.redis.client import RedisClient
+from lingualeap.backends.redis.client import RedisClient, Script
 from lingualeap.backends.redis.instances import HEARTBEAT_TTL_MS
 from lingualeap.domain.errors import GameError
 from lingualeap.domain.model import Player
@@ -15,26 +15,26 @@ from lingualeap.ports import QueuedPlayer
 # KEYS: queue list, queued hash, the instance's heartbeat key. ARGV: player id, entry json, ttl ms.
 # Returns the position or -1. An instance that queues a player is alive: if its first heartbeat
 # has not landed yet, the key is created here, so `take` does not drop the player as orphaned.
-_ENQUEUE = """
+_ENQUEUE = Script("""
 if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then return -1 end
 redis.call('SET', KEYS[3], '{}', 'PX', ARGV[3], 'NX')
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 return redis.call('RPUSH', KEYS[1], ARGV[1])
-"""
+""")
 
 # KEYS: queued hash. ARGV: player id, queue key prefix. Returns the language or nil.
-_REMOVE = """
+_REMOVE = Script("""
 local entry = redis.call('HGET', KEYS[1], ARGV[1])
 if not entry then return false end
 local language = cjson.decode(entry)['language']
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('LREM', ARGV[2] .. language, 0, ARGV[1])
 return language
-"""
+""")
 
 # KEYS: queue list, queued hash. ARGV: count, instance key prefix.
 # Takes the first `count` players whose instance is alive; players of dead instances are dropped.
-_TAKE = """
+_TAKE = Script("""
 local count = tonumber(ARGV[1])
 -- Look at a bounded window: dead entries beyond it are cleaned up by later takes.
 local ids = redis.call('LRANGE', KEYS[1], 0, count * 8 - 1)
@@ -65,7 +65,7 @@ for _, pair in ipairs(alive) do
   table.insert(taken, pair[2])
 end
 return taken
-"""
+""")
 
 
 class RedisMatchQueue:
