@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from lingualeap.config_security import JWT_SECRET_ENV, security_settings
 from lingualeap.errors import ConfigError
-from lingualeap.services.tokens import MIN_SECRET_BYTES
+from lingualeap.services.throttle import Limits
+from lingualeap.transports.client_ip import DEFAULT_TRUSTED_PROXIES
 
-JWT_SECRET_ENV = "LINGUALEAP_JWT_SECRET"
 REDIS_PASSWORD_ENV = "LINGUALEAP_REDIS_PASSWORD"
 INSTANCE_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 WEB_DIR = Path(__file__).parent / "web"
@@ -32,6 +33,15 @@ class Config:
     drain_seconds: float = 2.0
     jwt_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
     jwt_secret_source: str = "generated"
+    #: ``(kid, secret)`` pairs, the first signs (empty: ``jwt_secret`` alone, its id derived).
+    jwt_keys: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    #: Rate limits and connection limits (see SECURITY.md); ``message_*`` is per connection.
+    limits: Limits = field(default_factory=Limits)
+    #: Proxies whose ``X-Forwarded-For`` is believed (addresses or networks).
+    trusted_proxies: tuple[str, ...] = DEFAULT_TRUSTED_PROXIES
+    max_players: int = 4
+    #: CA file for verifying a ``rediss://`` server (default: the system's trust store).
+    redis_ca: str | None = None
     allow_guests: bool = True
     allowed_origins: tuple[str, ...] = ()
     max_frame_bytes: int = 64 * 1024
@@ -41,6 +51,9 @@ class Config:
     bcrypt_rounds: int = 12
     word_seed: int | None = None
     redis_url: str | None = None
+    redis_sentinels: tuple[tuple[str, int], ...] = ()
+    redis_master: str | None = None
+    redis_db: int = 0
     redis_password: str | None = field(default=None, repr=False)
     mongo_uri: str | None = field(default=None, repr=False)
     mongo_write_concern: str = "majority"
@@ -82,9 +95,12 @@ def _strings(options: Mapping[str, object], key: str) -> tuple[str, ...]:
 def from_options(options: Mapping[str, object], environ: Mapping[str, str] = os.environ) -> Config:
     """A Config from ``lingualeap.app.tap.Options`` values (keys as the options are named)."""
     listen = _strings(options, "listen") or (f"tcp:{_int(options, 'port', 1, 65535)}",)
-    secret, source = _jwt_secret(options, environ)
     seed = options.get("word-seed")
     extra: dict[str, object] = {}
+    if bool(options.get("redis-sentinel")) != bool(options.get("redis-master")):
+        raise ConfigError("redis-sentinel", "needs --redis-master NAME (and the other way round)")
+    if options.get("redis-sentinel") and options.get("redis"):
+        raise ConfigError("redis", "give either --redis or --redis-sentinel, not both")
     words = _optional(options.get("words"))
     if words is not None:
         if not Path(words).is_dir():
@@ -103,18 +119,20 @@ def from_options(options: Mapping[str, object], environ: Mapping[str, str] = os.
         intermission=_float(options, "intermission", 0.0, 60.0),
         reconnect_grace=_float(options, "reconnect-grace", 0.0, 3600.0),
         drain_seconds=_float(options, "drain-seconds", 0.0, 300.0),
-        jwt_secret=secret,
-        jwt_secret_source=source,
         allow_guests=bool(options.get("allow-guests", True)),
         allowed_origins=tuple(o.rstrip("/") for o in _strings(options, "allowed-origin")),
         bcrypt_rounds=_int(options, "bcrypt-rounds", 4, 16),
         word_seed=None if seed is None else _int(options, "word-seed", 0, 2**63 - 1),
         redis_url=_redis_url(options.get("redis")),
+        redis_sentinels=_sentinels(options.get("redis-sentinel")),
+        redis_master=_optional(options.get("redis-master")),
+        redis_db=_int(options, "redis-db", 0, 1023) if options.get("redis-db") is not None else 0,
         redis_password=_optional(options.get("redis-password")) or environ.get(REDIS_PASSWORD_ENV) or None,
         mongo_uri=_mongo_uri(options.get("mongo")),
         mongo_write_concern=_write_concern(options.get("mongo-write-concern", "majority")),
         mongo_timeout=_float(options, "mongo-timeout", 0.1, 120.0) if options.get("mongo-timeout") else 5.0,
         **extra,  # type: ignore[arg-type]
+        **security_settings(options, environ),
     )
 
 
@@ -139,12 +157,28 @@ def _redis_url(raw: object) -> str | None:
     return url
 
 
+def _sentinels(raw: object) -> tuple[tuple[str, int], ...]:
+    text = _optional(raw)
+    if text is None:
+        return ()
+    found = []
+    for item in text.split(","):
+        host, _, port = item.strip().rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ConfigError("redis-sentinel", f"must be HOST:PORT[,HOST:PORT...], not {text!r}")
+        found.append((host, int(port)))
+    return tuple(found)
+
+
 def _mongo_uri(raw: object) -> str | None:
     uri = _optional(raw)
     if uri is None:
         return None
     parts = urlsplit(uri)
-    if parts.scheme not in ("mongodb", "mongodb+srv") or not parts.netloc:
+    if parts.scheme == "mongodb+srv":
+        # txmongo resolves SRV records with blocking DNS calls, which would stall the reactor.
+        raise ConfigError("mongo", "mongodb+srv:// is not supported: list the hosts, mongodb://H1:P1,H2:P2/DATABASE")
+    if parts.scheme != "mongodb" or not parts.netloc:
         raise ConfigError("mongo", "must look like mongodb://HOST:PORT/DATABASE")
     if not parts.path.strip("/"):
         raise ConfigError("mongo", "must name the database, e.g. mongodb://localhost:27017/lingualeap")
@@ -157,15 +191,3 @@ def _write_concern(raw: object) -> str:
         raise ConfigError("mongo-write-concern", f"must be 'majority' or '1', not {value!r}")
     return value
 
-
-def _jwt_secret(options: Mapping[str, object], environ: Mapping[str, str]) -> tuple[str, str]:
-    given = options.get("jwt-secret")
-    if given:
-        secret, source = str(given), "option"
-    elif environ.get(JWT_SECRET_ENV):
-        secret, source = environ[JWT_SECRET_ENV], "env"
-    else:
-        return secrets.token_urlsafe(32), "generated"
-    if len(secret.encode()) < MIN_SECRET_BYTES:
-        raise ConfigError("jwt-secret", f"must be at least {MIN_SECRET_BYTES} bytes of random text")
-    return secret, source

@@ -12,8 +12,24 @@ from typing import Any, Protocol
 
 from lingualeap.domain.events import Event
 from lingualeap.domain.model import Player, WordPair
+from lingualeap.domain.rating import Rating
+from lingualeap.domain.ratelimit import Backoff, Decision, Rate
 from lingualeap.domain.results import MatchResult
 from lingualeap.domain.room import RoomState
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageStats:
+    """A player's record in one language (see ``domain/stats.py`` for how a match adds to it)."""
+
+    language: str
+    games: int = 0
+    wins: int = 0
+    xp: int = 0
+    #: Glicko-2 (``domain/rating.py``); show ``display_rating(rating)``.
+    rating: Rating = field(default_factory=Rating)
+    #: The longest run of consecutive rounds solved in one match.
+    best_streak: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +45,22 @@ class UserRecord:
     wins: int = 0
     token_version: int = 0
     grants: tuple[str, ...] = field(default=())
+    #: One entry per language played, ordered by language id.
+    stats: tuple[LanguageStats, ...] = field(default=())
+
+    def stats_for(self, language: str) -> LanguageStats:
+        return next((s for s in self.stats if s.language == language), LanguageStats(language))
+
+
+@dataclass(frozen=True, slots=True)
+class WordProgress:
+    """How often a player met one word of a language and solved it (for picking practice)."""
+
+    word: str
+    english: str
+    seen: int
+    solved: int
+    last_seen: float
 
 
 class PlayerStore(Protocol):
@@ -47,16 +79,44 @@ class PlayerStore(Protocol):
         """Apply ``changes`` (field → value); ``user_exists`` on a taken name/e-mail,
         ``unknown_user`` if there is no such user."""
 
-    async def delete_user(self, user_id: str) -> bool: ...
+    async def delete_user(self, user_id: str) -> bool:
+        """Remove the account and its personal data (word progress); ``False`` if unknown.
+
+        Matches it took part in stay, with the player's entry anonymised.
+        """
 
     async def record_match(self, result: MatchResult) -> bool:
-        """Store a finished match and credit its registered players once.
+        """Store a finished match and credit its registered players once: XP, games, wins,
+        per-language stats and word progress.
 
-        Idempotent by ``result.match_id``: a replay returns ``False`` and credits nothing.
+        Idempotent by ``result.record_id``: a replay returns ``False`` and credits nothing
+        (a store that was interrupted half-way finishes the crediting on the replay).
         """
 
     async def grant_xp(self, user_id: str, amount: int, grant_id: str) -> UserRecord | None:
         """Add ``amount`` XP once per ``grant_id``; ``None`` if that grant was already given."""
+
+    async def history(self, user_id: str, limit: int) -> list[MatchResult]:
+        """The user's most recent matches, newest first (other players may be anonymised)."""
+
+    async def top_by_xp(self, limit: int) -> list[UserRecord]:
+        """Users with any XP, most first, ties by id: what a global leaderboard is rebuilt from."""
+
+    async def progress(self, user_id: str, language: str) -> list[WordProgress]:
+        """Per-word practice counts of a user in a language, in no particular order."""
+
+
+class ResultSpool(Protocol):
+    """A shared, durable place for match results the player store could not take yet: they
+    outlive the instance that finished the match, and any instance may store them later."""
+
+    async def save(self, record_id: str, document: str) -> bool:
+        """Keep ``document`` (JSON) under ``record_id``; ``False`` if the spool is full."""
+
+    async def remove(self, record_id: str) -> None: ...
+
+    async def load(self, limit: int) -> dict[str, str]:
+        """About ``limit`` kept documents by record id (any of them, in no particular order)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +177,23 @@ class TokenRevocations(Protocol):
     async def revoke(self, token_id: str, until: float) -> None: ...
 
     async def is_revoked(self, token_id: str) -> bool: ...
+
+
+class RateLimiter(Protocol):
+    """Token buckets and failure back-off by key. Instances that share a store share the limits,
+    so a client spreading its requests over every instance still gets one allowance."""
+
+    async def take(self, key: str, rate: Rate, cost: float = 1.0) -> Decision:
+        """Take ``cost`` from the bucket ``key`` (full when first seen), if it holds that much."""
+
+    async def penalty(self, key: str) -> float:
+        """Seconds ``key`` must still wait because of its failures (0: go ahead)."""
+
+    async def fail(self, key: str, backoff: Backoff) -> float:
+        """Count a failure of ``key``; the wait it imposes from now on (0 while failures are free)."""
+
+    async def forgive(self, key: str) -> None:
+        """Forget the failures of ``key`` (a login succeeded)."""
 
 
 @dataclass(frozen=True, slots=True)

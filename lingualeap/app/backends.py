@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +12,7 @@ from twisted.application.service import IService
 from lingualeap.backends.memory.leaderboards import MemoryLeaderboards
 from lingualeap.backends.memory.players import MemoryPlayerStore
 from lingualeap.backends.memory.queue import MemoryMatchQueue
+from lingualeap.backends.memory.ratelimit import MemoryRateLimiter
 from lingualeap.backends.memory.revocations import MemoryTokenRevocations
 from lingualeap.backends.memory.backplane import MemoryBackplane, MemoryHub, MemoryInstanceRegistry
 from lingualeap.backends.memory.rooms import MemoryRoomLeases, MemoryRoomStore
@@ -25,6 +26,8 @@ from lingualeap.ports import (
     Leaderboards,
     MatchQueue,
     PlayerStore,
+    RateLimiter,
+    ResultSpool,
     RoomLeases,
     RoomStore,
     TokenRevocations,
@@ -46,9 +49,14 @@ class Backends:
     words: WordSource
     backplane: Backplane
     instances: InstanceRegistry
+    limiter: RateLimiter
     #: Connection lifecycles (created in startService, closed in stopService).
     services: list[IService] = field(default_factory=list)
     health: list[HealthCheck] = field(default_factory=list)
+    #: Run whenever a remote player store becomes reachable (at start and after an outage).
+    on_players_ready: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    #: Where match results waiting for the player store are also kept (Redis, when configured).
+    result_spool: ResultSpool | None = None
 
 
 def memory_backends(
@@ -71,6 +79,7 @@ def memory_backends(
         words=MemoryWordSource(languages, rng),
         backplane=backplane,
         instances=MemoryInstanceRegistry({"id": instance_id}),
+        limiter=MemoryRateLimiter(clock),
     )
 
 
@@ -80,8 +89,10 @@ def build_backends(
     """Memory for everything, then MongoDB and Redis where they are configured."""
     rng = random.Random(config.word_seed) if config.word_seed is not None else None
     backends = memory_backends(config.instance_id, clock, languages, rng)
-    if config.redis_url:
+    if config.redis_url or config.redis_sentinels:
         _use_redis(backends, config, clock, reactor, languages)
+    if config.mongo_uri:
+        _use_mongo(backends, config, clock)
     return backends
 
 
@@ -95,13 +106,20 @@ def _use_redis(
     from lingualeap.backends.redis.leaderboards import RedisLeaderboards
     from lingualeap.backends.redis.players import RedisPlayerStore
     from lingualeap.backends.redis.queue import RedisMatchQueue
+    from lingualeap.backends.redis.ratelimit import RedisRateLimiter
+    from lingualeap.backends.redis.result_spool import RedisResultSpool
     from lingualeap.backends.redis.revocations import RedisTokenRevocations
     from lingualeap.backends.redis.rooms import RedisRoomLeases, RedisRoomStore
     from lingualeap.backends.redis.service import RedisService
     from lingualeap.backends.redis.words import RedisWordSource
 
-    assert config.redis_url is not None
-    address = RedisAddress.parse(config.redis_url, config.redis_password)
+    if config.redis_sentinels:
+        assert config.redis_master is not None
+        address = RedisAddress.sentinel(config.redis_sentinels, config.redis_master, config.redis_db,
+                                        config.redis_password)
+    else:
+        assert config.redis_url is not None
+        address = RedisAddress.parse(config.redis_url, config.redis_password, ca_file=config.redis_ca)
     client = RedisClient(reactor, address)
     backplane = RedisBackplane(reactor, address, client, config.instance_id)
     registry = RedisInstanceRegistry(client, clock, config.instance_id, {"listen": list(config.listen)})
@@ -111,11 +129,28 @@ def _use_redis(
     backends.leaderboards = RedisLeaderboards(client)
     backends.queue = RedisMatchQueue(client)
     backends.revocations = RedisTokenRevocations(client, clock)
+    backends.result_spool = RedisResultSpool(client)
+    backends.limiter = RedisRateLimiter(client, clock)
     backends.rooms = RedisRoomStore(client, address.db)
     backends.leases = RedisRoomLeases(client)
     backends.words = words
     backends.backplane = backplane
     backends.instances = registry
     service = RedisService(client, backplane, registry, words, clock)
+    backends.services.append(service)
+    backends.health.append(service.health)
+
+
+def _use_mongo(backends: Backends, config: Config, clock: Clock) -> None:
+    """Users, finished matches and word progress move to MongoDB (whether or not Redis is used)."""
+    from lingualeap.backends.mongo.connection import MongoService, MongoSettings
+    from lingualeap.backends.mongo.players import MongoPlayerStore
+
+    service = MongoService(MongoSettings.from_config(config), clock)
+    store = MongoPlayerStore(service, clock, config.instance_id)
+    backends.players = store
+    # Interrupted credits are finished first, so what is rebuilt from the store includes them.
+    backends.on_players_ready.insert(0, store.finish_interrupted)
+    service.on_ready = backends.on_players_ready
     backends.services.append(service)
     backends.health.append(service.health)

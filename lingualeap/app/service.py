@@ -15,9 +15,12 @@ from twisted.web.server import Site
 from lingualeap.app.wiring import Server, build_server
 from lingualeap.config import Config
 from lingualeap.domain.model import Language
+from lingualeap.transports.client_ip import ClientAddresses
 from lingualeap.transports.http.api import Api
 from lingualeap.transports.http.ops import HealthResource, MetricsResource
 from lingualeap.transports.http.site import build_root, build_site
+from lingualeap.transports.socketio import SocketIOService
+from lingualeap.transports.socketio_game import build_game_socketio
 from lingualeap.transports.websocket import GameWebSocketFactory, WebSocketSettings
 
 
@@ -33,15 +36,32 @@ class LinguaLeapService(MultiService):
         self.config = config
         self._reactor = reactor
         self.server: Server = build_server(config, reactor, languages=languages)
+        settings = WebSocketSettings(
+            allow_guests=config.allow_guests,
+            max_frame_bytes=config.max_frame_bytes,
+            message_rate=config.message_rate,
+            message_burst=config.message_burst,
+            allowed_origins=config.allowed_origins,
+            welcome=self.server.welcome(),
+            connections_per_user=config.limits.connections_per_user,
+            idle_timeout=config.limits.idle_timeout,
+        )
+        # Who is asking, behind our proxies: for per-address limits and the access log.
+        self.addresses = ClientAddresses.from_specs(config.trusted_proxies)
         self.ws_factory = GameWebSocketFactory(
-            settings=WebSocketSettings(
-                allow_guests=config.allow_guests,
-                max_frame_bytes=config.max_frame_bytes,
-                message_rate=config.message_rate,
-                message_burst=config.message_burst,
-                allowed_origins=config.allowed_origins,
-                welcome=self.server.welcome(),
-            ),
+            settings=settings,
+            accounts=self.server.accounts,
+            play=self.server.play,
+            presence=self.server.presence,
+            metrics=self.server.metrics,
+            clock=self.server.clock,
+            throttle=self.server.throttle,
+            addresses=self.addresses,
+        )
+        # Socket.IO at /socket.io/ for the original clients: the same settings and services.
+        self.socketio = build_game_socketio(
+            settings=settings,
+            instance_id=config.instance_id,
             accounts=self.server.accounts,
             play=self.server.play,
             presence=self.server.presence,
@@ -58,15 +78,23 @@ class LinguaLeapService(MultiService):
                     self.server.backends.instances,
                     config.max_body_bytes,
                     self.server.tokens.ttl,
+                    allowed_origins=config.allowed_origins,
+                    addresses=self.addresses,
                 ),
                 websocket=WebSocketResource(self.ws_factory),
                 health=HealthResource(self.server.health),
                 metrics=MetricsResource(self.server.metrics),
+                extra={b"socket.io": self.socketio.resource},
             ),
             config.instance_id,
+            throttle=self.server.throttle,
+            addresses=self.addresses,
+            max_request_bytes=max(config.max_body_bytes, 1024 * 1024),
         )
         for dependency in self.server.backends.services:
             dependency.setServiceParent(self)
+        # Started before the listeners; on stop it disconnects whoever is still connected.
+        SocketIOService(self.socketio.server).setServiceParent(self)
         for description in config.listen:
             strport_service(description, self.site, reactor=reactor).setServiceParent(self)
 

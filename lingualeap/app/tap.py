@@ -7,7 +7,8 @@ from typing import Any
 from twisted.application.service import IService
 from twisted.python import usage
 
-from lingualeap.config import JWT_SECRET_ENV, from_options
+from lingualeap.config import from_options
+from lingualeap.config_security import OPTION_PARAMETERS
 from lingualeap.errors import ConfigError
 from lingualeap.words.loader import WordBankError, load_languages
 
@@ -28,20 +29,24 @@ class Options(usage.Options):
          "Seconds a disconnected player's seat is kept for them to reconnect and resume (0 = none)."],
         ["drain-seconds", None, "2",
          "On shutdown, seconds to fail health checks before handing rooms over and closing."],
-        ["jwt-secret", None, None,
-         f"Secret for signing login tokens (else ${JWT_SECRET_ENV}; else a random one per process)."],
         ["bcrypt-rounds", None, "12", "bcrypt cost factor for password hashes (4-16)."],
         ["word-seed", None, None, "Seed for drawing match words (reproducible games for tests/demos)."],
         ["words", None, None, "Directory of word bank files (*.json) to use instead of the bundled ones."],
         ["instance-id", None, None,
          "Name of this instance in a cluster (letters, digits, '.', '_', '-'; default HOSTNAME-PID)."],
         ["redis", None, None, "Share state with other instances through Redis: redis://HOST:PORT/DB."],
+        ["redis-sentinel", None, None,
+         "Find the Redis master through these Sentinels: HOST:PORT[,HOST:PORT...] (with --redis-master)."],
+        ["redis-master", None, None, "Name of the Sentinel-monitored Redis master group."],
+        ["redis-db", None, "0", "Redis database number when --redis-sentinel is used."],
         ["redis-password", None, None,
          "Redis password (else $LINGUALEAP_REDIS_PASSWORD; a password in the URL also works)."],
         ["mongo", None, None,
          "Keep users, matches and progress in MongoDB: mongodb://[USER:PASS@]HOST:PORT/DATABASE[?replicaSet=NAME]."],
         ["mongo-write-concern", None, "majority", "MongoDB write concern: 'majority' or '1'."],
         ["mongo-timeout", None, "5", "Seconds before a MongoDB call is given up."],
+        # Limits, proxies and TLS trust (lingualeap/config_security.py, SECURITY.md).
+        *OPTION_PARAMETERS,
     ]
     optFlags = [
         ["allow-guests", None, "Let connections without a token play as guests (the default)."],
@@ -52,6 +57,8 @@ class Options(usage.Options):
         super().__init__()
         self["listen"] = []
         self["allowed-origin"] = []
+        self["trusted-proxy"] = []
+        self["jwt-secret"] = []
 
     def opt_listen(self, description: str) -> None:
         """Endpoint to serve on, e.g. tcp:8080:interface=127.0.0.1 (repeatable; replaces --port)."""
@@ -60,6 +67,16 @@ class Options(usage.Options):
     def opt_allowed_origin(self, origin: str) -> None:
         """Browser origin allowed to open WebSockets besides our own (repeatable; '*' = any)."""
         self["allowed-origin"].append(origin)
+
+    def opt_jwt_secret(self, secret: str) -> None:
+        """Login token key, KID:SECRET (SECRET at least 32 bytes); repeatable, the first signs and
+        all verify, so keys rotate without logging everyone out (else $LINGUALEAP_JWT_SECRETS or
+        $LINGUALEAP_JWT_SECRET; else a random one per process)."""
+        self["jwt-secret"].append(secret)
+
+    def opt_trusted_proxy(self, network: str) -> None:
+        """Proxy address or network whose X-Forwarded-For is believed (repeatable; default loopback; 'none')."""
+        self["trusted-proxy"].append(network)
 
     def postOptions(self) -> None:
         if self["allow-guests"] and self["no-guests"]:

@@ -25,8 +25,10 @@ from lingualeap.services.metrics import Metrics
 from lingualeap.services.passwords import PasswordHasher
 from lingualeap.services.play import PlayService
 from lingualeap.services.presence import Presence
+from lingualeap.services.outbox import OutboxService
 from lingualeap.services.results import ResultsService
 from lingualeap.services.room_host import RoomHost
+from lingualeap.services.throttle import Throttle
 from lingualeap.services.tokens import TokenService
 from lingualeap.words.loader import load_languages
 
@@ -47,6 +49,8 @@ class Server:
     results: ResultsService
     play: PlayService
     tokens: TokenService
+    #: Shared rate limits (per user, per address, logins): for every transport to use.
+    throttle: Throttle
     started_at: float
 
     draining: bool = False
@@ -87,7 +91,14 @@ def build_server(config: Config, reactor: Any, clock: Clock | None = None,
     backends = backends or build_backends(config, clock, reactor, languages)
     presence = Presence(on_change=metrics.observe_presence)
     cluster = Cluster(backends.backplane, presence, clock)
-    results = ResultsService(backends.players, backends.leaderboards, cluster)
+    results = ResultsService(backends.players, backends.leaderboards, cluster, clock=clock, metrics=metrics,
+                             spool=backends.result_spool)
+    if results.outbox is not None:
+        # Stopped with the process (one last attempt, then a log of anything still waiting).
+        backends.services.append(OutboxService(results.outbox))
+        if config.mongo_uri:
+            backends.health.append(results.outbox.health)
+    backends.on_players_ready.append(results.store_ready)
     fanout = Fanout(backends.backplane, presence, backends.rooms)
     host = RoomHost(
         instance_id=backends.backplane.instance_id,
@@ -97,6 +108,7 @@ def build_server(config: Config, reactor: Any, clock: Clock | None = None,
             round_seconds=config.round_seconds,
             start_delay=config.start_delay,
             intermission=config.intermission,
+            max_players=config.max_players,
         ),
         words=backends.words,
         rooms=backends.rooms,
@@ -107,9 +119,10 @@ def build_server(config: Config, reactor: Any, clock: Clock | None = None,
         reconnect_grace=config.reconnect_grace,
     )
     game = GameService(host=host, cluster=cluster, fanout=fanout, leases=backends.leases,
-                       rooms=backends.rooms, languages=languages)
+                       rooms=backends.rooms, languages=languages, clock=clock)
     matchmaking = MatchmakingService(backends.queue, game, presence, metrics)
-    tokens = TokenService(config.jwt_secret, clock)
+    tokens = TokenService(config.jwt_keys or config.jwt_secret, clock)
+    throttle = _throttle(config, backends, clock)
     pool = reactor.getThreadPool()
     hasher = PasswordHasher(lambda fn: deferToThreadPool(reactor, pool, fn), rounds=config.bcrypt_rounds)
     accounts = AccountService(
@@ -120,10 +133,20 @@ def build_server(config: Config, reactor: Any, clock: Clock | None = None,
         leaderboards=backends.leaderboards,
         results=results,
         clock=clock,
+        throttle=throttle,
     )
-    play = PlayService(game, matchmaking, metrics)
+    play = PlayService(game, matchmaking, metrics, throttle=throttle)
     return Server(
         config=config, clock=clock, metrics=metrics, languages=languages, presence=presence,
         backends=backends, players=backends.players, host=host, game=game, matchmaking=matchmaking,
-        accounts=accounts, results=results, play=play, tokens=tokens, started_at=time.monotonic(),
+        accounts=accounts, results=results, play=play, tokens=tokens, throttle=throttle,
+        started_at=time.monotonic(),
     )
+
+
+def _throttle(config: Config, backends: Backends, clock: Clock) -> Throttle:
+    from lingualeap.backends.memory.ratelimit import MemoryRateLimiter
+
+    # This instance's memory stands in whenever the shared limiter cannot answer.
+    local = backends.limiter if isinstance(backends.limiter, MemoryRateLimiter) else MemoryRateLimiter(clock)
+    return Throttle(backends.limiter, config.limits, clock, fallback=local)

@@ -19,3 +19,11 @@ class GameError(Exception):
 
     def __hash__(self) -> int:
         return hash((self.code, self.message))
+
+
+class RateLimited(GameError):
+    """Too many of something: try again in ``retry_after`` seconds (``Retry-After``, ``retryAfter``)."""
+
+    def __init__(self, retry_after: float, message: str = "too many requests; slow down") -> None:
+        super().__init__("rate_limited", message)
+        self.retry_after = max(0.0, retry_after)

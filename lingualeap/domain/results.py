@@ -30,6 +30,16 @@ class MatchResult:
     def winner_id(self) -> str | None:
         return next((p.id for p in self.players if p.won), None)
 
+    @property
+    def record_id(self) -> str:
+        """The key a store records this match under, the same on every replay of it.
+
+        ``match_id`` is the room's id, and private rooms are named by players and reused, so on
+        its own it would make a second match in the same room look like a replay of the first.
+        A room's start time is kept in its snapshot, so a failover recomputes the same key.
+        """
+        return f"{self.match_id}@{round(self.started_at * 1000)}"
+
 
 def result_of(state: RoomState) -> MatchResult:
     winner = state.winner()

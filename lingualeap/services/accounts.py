@@ -14,10 +14,13 @@ from lingualeap.clock import Clock
 from lingualeap.domain import validation
 from lingualeap.domain.errors import GameError
 from lingualeap.domain.model import Player
+from lingualeap.domain.rating import display_rating
+from lingualeap.domain.results import MatchResult
 from lingualeap.domain.scoring import level_for_xp
-from lingualeap.ports import Leaderboards, PlayerStore, TokenRevocations, UserRecord
+from lingualeap.ports import LanguageStats, Leaderboards, PlayerStore, TokenRevocations, UserRecord
 from lingualeap.services.passwords import PasswordHasher
 from lingualeap.services.results import GLOBAL_BOARD, ResultsService
+from lingualeap.services.throttle import Throttle
 from lingualeap.services.tokens import Claims, TokenService
 
 #: XP grants a player may claim through ``addXP``; the amount is the server's, never the client's.
@@ -49,6 +52,42 @@ def profile(user: UserRecord) -> dict[str, Any]:
         "gamesPlayed": user.games_played,
         "wins": user.wins,
         "createdAt": int(user.created_at * 1000),
+        "languages": {s.language: language_stats(s) for s in user.stats},
+    }
+
+
+def language_stats(stats: LanguageStats) -> dict[str, Any]:
+    return {
+        "games": stats.games,
+        "wins": stats.wins,
+        "xp": stats.xp,
+        "rating": display_rating(stats.rating),
+        "bestStreak": stats.best_streak,
+    }
+
+
+def match_summary(result: MatchResult, player_id: str) -> dict[str, Any]:
+    """One match of a player's history: the standings, the words, and how that player did."""
+    names = {p.id: p.username for p in result.players}
+    me = next((p for p in result.players if p.id == player_id), None)
+    return {
+        "matchId": result.record_id,
+        "roomId": result.match_id,
+        "language": result.language,
+        "startedAt": int(result.started_at * 1000),
+        "endedAt": int(result.ended_at * 1000),
+        "score": me.score if me else 0,
+        "xp": me.xp if me else 0,
+        "won": bool(me and me.won),
+        "standings": [
+            {"name": p.username, "score": p.score, "xp": p.xp, "won": p.won, "guest": p.guest}
+            for p in result.players
+        ],
+        "rounds": [
+            {"round": r.number, "english": r.english, "word": r.answer,
+             "winner": names.get(r.winner) if r.winner is not None else None}
+            for r in result.rounds
+        ],
     }
 
 
@@ -65,6 +104,7 @@ class AccountService:
         leaderboards: Leaderboards,
         results: ResultsService,
         clock: Clock,
+        throttle: Throttle | None = None,
     ) -> None:
         self._store = store
         self._revocations = revocations
@@ -73,15 +113,19 @@ class AccountService:
         self._boards = leaderboards
         self._results = results
         self._clock = clock
+        self._throttle = throttle
 
     def _issue(self, user: UserRecord) -> Session:
         token, claims = self._tokens.issue(user.id, user.name, user.token_version)
         return Session(user, token, claims)
 
-    async def register(self, name: object, email: object, password: object) -> Session:
+    async def register(self, name: object, email: object, password: object, address: str | None = None) -> Session:
+        """A new account. ``address`` (the client's) is limited like a login: hashing is costly."""
         clean_name = validation.validate_name(name)
         clean_email = validation.validate_email(email)
         clean_password = validation.validate_password(password)
+        if self._throttle is not None and address is not None:
+            await self._throttle.login_attempt(address)
         if await self._store.user_by_email(clean_email) or await self._store.user_by_name(clean_name):
             raise GameError("user_exists", "User already exists")
         now = self._clock.now()
@@ -97,7 +141,24 @@ class AccountService:
         self.log.info("registered user {user_id} ({name})", user_id=user.id, name=user.name)
         return self._issue(user)
 
-    async def login(self, email: object, password: object) -> Session:
+    async def login(self, email: object, password: object, address: str | None = None) -> Session:
+        """A session for the right password. With ``address`` (the client's), failures lock the
+        account and the address out for growing delays (``rate_limited`` with ``retry_after``)."""
+        throttle = self._throttle if address is not None else None
+        if throttle is not None:
+            assert address is not None
+            await throttle.login_attempt(address, email)
+        try:
+            session = await self._check_password(email, password)
+        except GameError as e:
+            if throttle is not None and address is not None and e.code == "bad_credentials":
+                await throttle.login_failed(address, email)
+            raise
+        if throttle is not None:
+            await throttle.login_succeeded(email)
+        return session
+
+    async def _check_password(self, email: object, password: object) -> Session:
         if not isinstance(email, str) or not isinstance(password, str) or len(password) > 1024:
             raise GameError("bad_credentials", "Invalid email or password")
         user = await self._store.user_by_email(email.strip().lower())
@@ -110,6 +171,12 @@ class AccountService:
 
     async def logout(self, claims: Claims) -> None:
         await self._revocations.revoke(claims.token_id, claims.expires_at)
+
+    async def logout_everywhere(self, user: UserRecord, claims: Claims) -> None:
+        """Every token of the user stops working, on every instance: its version moves on."""
+        await self._store.update_user(user.id, {"token_version": user.token_version + 1})
+        await self._revocations.revoke(claims.token_id, claims.expires_at)
+        self.log.info("user {user_id} logged out everywhere", user_id=user.id)
 
     async def authenticate(self, token: str) -> tuple[UserRecord, Claims]:
         """The user a token speaks for; ``unauthorized`` if it is bad, expired, revoked or stale."""
@@ -137,6 +204,8 @@ class AccountService:
             changes["password_hash"] = await self._hasher.hash(
                 validation.validate_password(body["password"])
             )
+            # A new password ends every session that knew the old one (the caller gets a new token).
+            changes["token_version"] = user.token_version + 1
         updated = await self._store.update_user(user.id, changes) if changes else user
         if "name" in changes:
             await self._rename_on_boards(updated)
@@ -156,6 +225,14 @@ class AccountService:
         await self._boards.remove(GLOBAL_BOARD, user.id)
         await self._results.announce_if_changed(before)
         self.log.info("deleted user {user_id}", user_id=user.id)
+
+    async def history(self, name: str, limit: int) -> dict[str, Any]:
+        """A player's most recent matches, newest first (public, like their XP)."""
+        user = await self._store.user_by_name(name)
+        if user is None:
+            raise GameError("unknown_user", f"no user named {name!r}")
+        matches = await self._store.history(user.id, limit)
+        return {"name": user.name, "matches": [match_summary(m, user.id) for m in matches]}
 
     async def total_xp(self, name: str) -> dict[str, Any]:
         user = await self._store.user_by_name(name)

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from twisted.internet.defer import Deferred
+from twisted.internet.task import deferLater
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
@@ -59,8 +60,10 @@ class GameService:
         leases: RoomLeases,
         rooms: RoomStore,
         languages: Mapping[str, Language],
+        clock: Clock,
     ) -> None:
         self._host = host
+        self._reactor = clock.reactor_time
         self._store = rooms
         self._cluster = cluster
         self._fanout = fanout
@@ -186,10 +189,7 @@ class GameService:
         if room_id is None:
             return
         await self._fanout.forget(room_id, player_id)
-        try:
-            await self._route(room_id, "disconnect", {"room": room_id, "player": player_id})
-        except GameError as e:
-            self.log.info("{player} left {room} already: {code}", player=player_id, room=room_id, code=e.code)
+        self._notify_owner(room_id, "disconnect", {"room": room_id, "player": player_id})
 
     async def resume(self, player: Player, room_id: str, last_seq: int) -> None:
         """A player reconnected (to any instance): back to their seat, with what they missed."""
@@ -210,9 +210,29 @@ class GameService:
             await self._fanout.forget(room_id, player.id)
             raise
         self._fanout.replay(room_id, player.id, last_seq, logged, latest)
-        await self._route(room_id, "reconnect", {"room": room_id, "player": player.id})
+        # The player is back in the room's stream already; telling the owner may have to wait
+        # until a dead owner's room has been adopted, so it retries in the background.
+        self._notify_owner(room_id, "reconnect", {"room": room_id, "player": player.id})
+
+    def _notify_owner(self, room_id: str, operation: str, args: dict[str, Any], attempts: int = 15) -> None:
+        async def notify() -> None:
+            for attempt in range(attempts):
+                try:
+                    await self._route(room_id, operation, args)
+                    return
+                except GameError as e:
+                    if e.code != "unavailable" or attempt == attempts - 1:
+                        self.log.info("could not tell room {room} about {op}: {e}", room=room_id, op=operation, e=e.message)
+                        return
+                await deferLater(self._reactor, 1.0, lambda: None)
+
+        d = Deferred.fromCoroutine(notify())
+        d.addErrback(lambda f: self.log.failure("telling room {room} about {op} failed", f, room=room_id, op=operation))
 
     async def _route(self, room_id: str, operation: str, args: dict[str, Any]) -> Any:
+        if self._host.owns(room_id):
+            # Hosted here: no need to ask the shared store, which may be unreachable.
+            return await self._cluster.call(self.instance_id, operation, args)
         owner = await self._leases.owner(room_id)
         if owner is None:
             # Nobody hosts it: the owner died or handed it over. Adopt it if it still exists.

@@ -28,7 +28,14 @@ class MatchmakingService:
         room_id = self._game.room_of(player.id)
         if room_id is not None:
             raise GameError("already_in_room", f"you are already in room {room_id}; leave it first")
-        position = await self._queue.enqueue(language.id, player, self._game.instance_id)
+        try:
+            position = await self._queue.enqueue(language.id, player, self._game.instance_id)
+        except GameError as e:
+            if e.code != "unavailable":
+                raise
+            raise GameError(
+                "unavailable", "matchmaking is paused while the server reconnects to its store; try again shortly"
+            ) from e
         self._sink.deliver([player.id], Event("queued", {"language": language.id, "position": position}))
         group = await self._queue.take(language.id, MATCH_SIZE)
         if group:

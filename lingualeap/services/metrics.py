@@ -34,6 +34,14 @@ class Metrics:
             "lingualeap_commands", "Client commands received, by event and result",
             ["event", "result"], registry=r,
         )
+        self.results_outbox = Gauge(
+            "lingualeap_results_outbox_depth",
+            "Finished match results waiting for the player store (MongoDB) to take them", registry=r,
+        )
+        self.results_dropped = Counter(
+            "lingualeap_results_dropped",
+            "Match results lost because the outbox was full while the player store failed", registry=r,
+        )
         self.takeovers = Counter(
             "lingualeap_room_takeovers", "Rooms this instance adopted after their owner went away", registry=r
         )

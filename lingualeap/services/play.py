@@ -11,21 +11,28 @@ from lingualeap.domain.model import Player
 from lingualeap.services.game import GameService
 from lingualeap.services.matchmaking import MatchmakingService
 from lingualeap.services.metrics import Metrics
+from lingualeap.services.throttle import Throttle
 from lingualeap.domain.commands import CancelMatch, FindMatch, JoinRoom, LeaveRoom, MakeGuess, Resume
 
 
 class PlayService:
     log = Logger()
 
-    def __init__(self, game: GameService, matchmaking: MatchmakingService, metrics: Metrics) -> None:
+    def __init__(self, game: GameService, matchmaking: MatchmakingService, metrics: Metrics,
+                 throttle: Throttle | None = None) -> None:
         self._game = game
         self._matchmaking = matchmaking
         self._metrics = metrics
+        self._throttle = throttle
 
     async def handle(self, player: Player, command: Any) -> None:
         handler = getattr(self, f"on_{command.NAME}", None)
         if handler is None:
             raise GameError("unknown_event", f"unknown event {command.NAME!r}")
+        if self._throttle is not None:
+            # Per user, on top of each transport's per-connection bucket: more connections (or
+            # instances) do not buy a player more commands. Raises RateLimited.
+            await self._throttle.command(player.id, command.NAME)
         await handler(player, command)
 
     async def on_findMatch(self, player: Player, command: FindMatch) -> None:

@@ -86,6 +86,10 @@ class Presence:
     def is_connected(self, player_id: str) -> bool:
         return player_id in self._by_player
 
+    def connections_of(self, player_id: str) -> list[Connection]:
+        """The player's connections here, oldest first."""
+        return list(self._by_player.get(player_id, ()))
+
     def connections(self) -> Iterator[Connection]:
         for connections in list(self._by_player.values()):
             yield from list(connections)

@@ -17,6 +17,7 @@ from typing import Any
 
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 
 from lingualeap.clock import Cancellable, Clock
 from lingualeap.domain import room as rules
@@ -276,8 +277,16 @@ class RoomHost:
 
         d = Deferred.fromCoroutine(run())
         self._pending.add(d)
-        d.addErrback(lambda f: self.log.failure("failed: " + what, f, room=room_id))
+        d.addErrback(self._failed, what, room_id)
         d.addBoth(lambda _: self._pending.discard(d))
+
+    def _failed(self, failure: Failure, what: str, room_id: str) -> None:
+        if failure.check(GameError):
+            # The store is away (Redis down or failing over): the room carries on from memory
+            # and the next commit writes the whole state again.
+            self.log.warn(what + " failed: {error}", room=room_id, error=failure.getErrorMessage())
+        else:
+            self.log.failure("failed: " + what, failure, room=room_id)
 
     async def settle(self) -> None:
         """Wait for the background writes started so far (tests, and shutdown)."""

@@ -1,9 +1,18 @@
-"""Signed identity tokens (JWT, HS256): issuing and verifying against the Clock."""
+"""Signed identity tokens (JWT, HS256): issuing and verifying against the Clock.
+
+Keys have ids (``kid`` in the token header): the first key signs, every listed key verifies, so
+a secret can be rotated by listing the new key first and dropping the old one once its tokens
+have expired, without logging everybody out at once. The algorithm is fixed: a token naming
+any other (``none``, RS256, HS512...) is refused before any key is looked at.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import re
 import secrets
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import jwt
 
@@ -16,6 +25,39 @@ AUDIENCE = "lingualeap"
 TOKEN_TTL = 30 * 24 * 3600.0  # the original's 30-day cookie
 #: HS256 keys shorter than the hash output weaken it (RFC 7518, section 3.2).
 MIN_SECRET_BYTES = 32
+KID_RE = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
+
+
+@dataclass(frozen=True, slots=True)
+class SigningKey:
+    kid: str
+    secret: str = field(repr=False)
+
+
+def derived_kid(secret: str) -> str:
+    """A stable id for a secret given without one: instances sharing the secret agree on it.
+
+    It is a short hash of a long random secret, so it tells nothing a token's own signature
+    does not already let an attacker test offline.
+    """
+    return "k" + hashlib.sha256(secret.encode()).hexdigest()[:8]
+
+
+def parse_key(text: str) -> SigningKey:
+    """``KID:SECRET``, or a bare secret (its id derived from it)."""
+    kid, sep, secret = text.partition(":")
+    if sep and KID_RE.match(kid) and len(secret.encode()) >= MIN_SECRET_BYTES:
+        return SigningKey(kid, secret)
+    return SigningKey(derived_kid(text), text)
+
+
+def key_ring(keys: str | Sequence[SigningKey | tuple[str, str]]) -> tuple[SigningKey, ...]:
+    if isinstance(keys, str):
+        return (SigningKey(derived_kid(keys), keys),)
+    ring = tuple(k if isinstance(k, SigningKey) else SigningKey(k[0], k[1]) for k in keys)
+    if not ring:
+        raise ValueError("at least one JWT key is needed")
+    return ring
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,12 +71,25 @@ class Claims:
 
 
 class TokenService:
-    def __init__(self, secret: str, clock: Clock, ttl: float = TOKEN_TTL) -> None:
-        if len(secret.encode()) < MIN_SECRET_BYTES:
-            raise ValueError(f"the JWT secret must be at least {MIN_SECRET_BYTES} bytes")
-        self._secret = secret
+    def __init__(self, keys: str | Sequence[SigningKey | tuple[str, str]], clock: Clock,
+                 ttl: float = TOKEN_TTL) -> None:
+        """``keys``: one secret, or ``(kid, secret)`` pairs; the first signs, all verify."""
+        ring = key_ring(keys)
+        for key in ring:
+            if len(key.secret.encode()) < MIN_SECRET_BYTES:
+                raise ValueError(f"JWT secret {key.kid!r} must be at least {MIN_SECRET_BYTES} bytes")
+            if not KID_RE.match(key.kid):
+                raise ValueError(f"JWT key id {key.kid!r} must be 1-32 of A-Z a-z 0-9 . _ -")
+        if len({k.kid for k in ring}) != len(ring):
+            raise ValueError("JWT key ids must be unique")
+        self._signing = ring[0]
+        self._keys = {k.kid: k.secret for k in ring}
         self._clock = clock
         self.ttl = ttl
+
+    @property
+    def signing_kid(self) -> str:
+        return self._signing.kid
 
     def issue(self, user_id: str, name: str, version: int) -> tuple[str, Claims]:
         now = self._clock.now()
@@ -49,15 +104,28 @@ class TokenService:
             "iss": ISSUER,
             "aud": AUDIENCE,
         }
-        return jwt.encode(payload, self._secret, algorithm=ALGORITHM), claims
+        token = jwt.encode(payload, self._signing.secret, algorithm=ALGORITHM, headers={"kid": self._signing.kid})
+        return token, claims
 
     def verify(self, token: str) -> Claims:
         """The token's claims, or ``GameError('unauthorized')`` if it is not one of ours or expired."""
         try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as e:
+            raise GameError("unauthorized", f"invalid token: {e}") from e
+        # PyJWT would refuse other algorithms too; saying so first keeps confusion attacks
+        # (alg "none", an RSA public key used as an HMAC secret) away from key selection.
+        if header.get("alg") != ALGORITHM:
+            raise GameError("unauthorized", "invalid token: unsupported algorithm")
+        kid = header.get("kid")
+        secret = self._keys.get(kid) if isinstance(kid, str) else None
+        if secret is None:
+            raise GameError("unauthorized", "invalid token: unknown key id (signed with a retired key?)")
+        try:
             # Expiry is checked against our Clock below, not PyJWT's system clock.
             payload = jwt.decode(
                 token,
-                self._secret,
+                secret,
                 algorithms=[ALGORITHM],
                 audience=AUDIENCE,
                 issuer=ISSUER,

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from lingualeap.domain.commands import COMMANDS
-from lingualeap.domain.errors import GameError
+from lingualeap.domain.errors import GameError, RateLimited
 from lingualeap.domain.events import Event
 
 
@@ -30,6 +30,9 @@ def decode_frame(payload: bytes | str) -> tuple[str, Any]:
         message = json.loads(payload)
     except (ValueError, UnicodeDecodeError) as e:
         raise GameError("bad_json", f"frame is not valid JSON: {e}") from e
+    except RecursionError:
+        # A frame of nothing but brackets nests deeper than json's recursion limit.
+        raise GameError("bad_json", "frame is nested too deeply") from None
     if not isinstance(message, dict) or "event" not in message:
         raise GameError("bad_json", 'frame must be an object like {"event": NAME, "data": {...}}')
     name = message["event"]
@@ -44,6 +47,8 @@ def encode_event(event: Event) -> bytes:
 
 def error_event(error: GameError, event: str | None = None, **extra: Any) -> Event:
     data: dict[str, Any] = {"code": error.code, "message": error.message, **extra}
+    if isinstance(error, RateLimited) and "retryAfter" not in data:
+        data["retryAfter"] = round(error.retry_after, 3)
     if event is not None:
         data["event"] = event
     return Event("error", data)

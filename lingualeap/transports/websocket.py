@@ -15,8 +15,8 @@ from autobahn.websocket.types import ConnectionDeny, ConnectionRequest
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
-from lingualeap.clock import Clock
-from lingualeap.domain.errors import GameError
+from lingualeap.clock import Cancellable, Clock
+from lingualeap.domain.errors import GameError, RateLimited
 from lingualeap.domain.events import Event
 from lingualeap.domain.model import Player
 from lingualeap.domain.ratelimit import TokenBucket
@@ -24,12 +24,16 @@ from lingualeap.services.accounts import AccountService
 from lingualeap.services.metrics import Metrics
 from lingualeap.services.play import PlayService
 from lingualeap.services.presence import Outbound, Presence
+from lingualeap.services.throttle import Throttle
 from lingualeap.transports import codec
+from lingualeap.transports.client_ip import ClientAddresses
 from lingualeap.transports.identity import guest_player, origin_allowed, token_from
 
 #: Rejected frames in a row (while the bucket is empty) before a flood closes the connection.
 FLOOD_STRIKES = 20
 CLOSE_POLICY = 1008
+#: Closed for sending nothing for ``idle_timeout`` seconds (an application code: no reconnect needed).
+CLOSE_IDLE = 4000
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +44,10 @@ class WebSocketSettings:
     message_burst: float
     allowed_origins: tuple[str, ...]
     welcome: dict[str, Any]
+    #: Open connections of one user here; opening another closes the oldest.
+    connections_per_user: int = 5
+    #: Seconds without a client frame before the connection is closed (0: never).
+    idle_timeout: float = 0.0
 
 
 class GameProtocol(WebSocketServerProtocol):
@@ -51,7 +59,11 @@ class GameProtocol(WebSocketServerProtocol):
     _player: Player | None = None
     _bucket: TokenBucket | None = None
     _strikes = 0
+    _user_strikes = 0
+    _closing = False
     _registered = False
+    _last_frame = 0.0
+    _idle_timer: Cancellable | None = None
 
     @property
     def player(self) -> Player:
@@ -68,6 +80,11 @@ class GameProtocol(WebSocketServerProtocol):
         settings = self.factory.settings
         if not origin_allowed(request.headers.get("origin"), request.headers.get("host"), settings.allowed_origins):
             raise ConnectionDeny(403, "origin not allowed")
+        if self.factory.throttle is not None:
+            try:
+                await self.factory.throttle.connection(self._client_address(request))
+            except RateLimited as e:
+                raise ConnectionDeny(429, f"too many new connections; retry in {e.retry_after:.1f}s") from None
         token = token_from(request.params, request.headers)
         if token is not None:
             try:
@@ -80,16 +97,47 @@ class GameProtocol(WebSocketServerProtocol):
         self._player = guest_player((request.params.get("username") or [None])[0])
         return None
 
+    def _client_address(self, request: ConnectionRequest) -> str:
+        peer = getattr(self.transport.getPeer(), "host", None) if self.transport is not None else None
+        forwarded = request.headers.get("x-forwarded-for")
+        return self.factory.addresses.resolve(peer, [forwarded] if forwarded else [])
+
     def onOpen(self) -> None:
-        self._bucket = TokenBucket.full(
-            self.factory.settings.message_rate, self.factory.settings.message_burst, self.factory.clock.now()
-        )
+        now = self.factory.clock.now()
+        self._bucket = TokenBucket.full(self.factory.settings.message_rate, self.factory.settings.message_burst, now)
         self._registered = True
         self.factory.presence.add(self)
+        self._evict_oldest()
+        self._last_frame = now
+        self._watch_idle(self.factory.settings.idle_timeout)
         self._send_event(Event("welcome", {"player": {**self.player.public(), "guest": self.player.guest},
                                            **self.factory.settings.welcome}))
 
+    def _evict_oldest(self) -> None:
+        """Past the per-user limit, the oldest connections go (stale tabs, half-dead links):
+        the new one is the one the person is looking at."""
+        mine = self.factory.presence.connections_of(self.player.id)
+        for old in mine[: max(0, len(mine) - self.factory.settings.connections_per_user)]:
+            old.close(CLOSE_POLICY, "too many connections for this user")
+
+    def _watch_idle(self, delay: float) -> None:
+        timeout = self.factory.settings.idle_timeout
+        if timeout > 0 and self._registered:
+            self._idle_timer = self.factory.clock.call_later(delay, self._idle_check)
+
+    def _idle_check(self) -> None:
+        # One timer per connection, re-armed for the time left rather than on every frame.
+        self._idle_timer = None
+        left = self._last_frame + self.factory.settings.idle_timeout - self.factory.clock.now()
+        if left > 0:
+            self._watch_idle(left)
+        elif self._registered:
+            self.close(CLOSE_IDLE, "idle")
+
     def onClose(self, wasClean: bool, code: int | None, reason: str | None) -> None:
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+            self._idle_timer = None
         if not self._registered:
             return
         self._registered = False
@@ -100,17 +148,12 @@ class GameProtocol(WebSocketServerProtocol):
 
     # -- frames in -------------------------------------------------------------------------
     def onMessage(self, payload: bytes, isBinary: bool) -> None:
-        if self._player is None or self._bucket is None:
+        if self._player is None or self._bucket is None or self._closing:
             return
         now = self.factory.clock.now()
+        self._last_frame = now
         if not self._bucket.take(now):
-            self._strikes += 1
-            if self._strikes >= FLOOD_STRIKES:
-                self._log.warn("closing flooding connection of {player}", player=self.player.id)
-                self.close(CLOSE_POLICY, "flood")
-                return
-            retry = round(self._bucket.retry_after(now), 3)
-            self._send_error(GameError("rate_limited", "too many messages; slow down"), None, retryAfter=retry)
+            self._strike()
             return
         self._strikes = 0
         if isBinary:
@@ -129,7 +172,16 @@ class GameProtocol(WebSocketServerProtocol):
         metrics = self.factory.metrics
         try:
             await self.factory.play.handle(self.player, command)
+        except RateLimited as e:
+            # Over the per-user limit (shared by all the user's connections): a strike too.
+            metrics.commands.labels(event=name, result=e.code).inc()
+            self._user_strikes += 1
+            if self._user_strikes >= FLOOD_STRIKES:
+                self._flood()
+            else:
+                self._send_error(e, name)
         except GameError as e:
+            self._user_strikes = 0
             metrics.commands.labels(event=name, result=e.code).inc()
             self._send_error(e, name)
         except Exception:
@@ -137,19 +189,38 @@ class GameProtocol(WebSocketServerProtocol):
             metrics.commands.labels(event=name, result="internal").inc()
             self._send_error(GameError("internal", "the server failed to handle that; it was logged"), name)
         else:
+            self._user_strikes = 0
             metrics.commands.labels(event=name, result="ok").inc()
         finally:
             metrics.event_latency.labels(event=name).observe(time.perf_counter() - started)
 
+    def _strike(self) -> None:
+        """A frame over this connection's rate: an error, or the door after a sustained flood."""
+        self._strikes += 1
+        if self._strikes >= FLOOD_STRIKES:
+            self._flood()
+            return
+        assert self._bucket is not None
+        now = self.factory.clock.now()
+        retry = round(self._bucket.retry_after(now), 3)
+        self._send_error(RateLimited(retry, "too many messages; slow down"), None)
+
+    def _flood(self) -> None:
+        self._log.warn("closing flooding connection of {player}", player=self.player.id)
+        # Nothing more from it is read or answered, even before the close handshake ends.
+        self.close(CLOSE_POLICY, "flood")
+
     # -- frames out ------------------------------------------------------------------------
     def send(self, message: Outbound) -> None:
-        if self._registered:
+        # Nothing may follow our close frame (RFC 6455, 5.5.1).
+        if self._registered and not self._closing:
             prepared = message.encoded("ws-json", self.factory.prepare)
             self.sendPreparedMessage(prepared)
 
     def close(self, code: int, reason: str) -> None:
         # sendClose() only takes 1000 and 3000-4999; a server may also use the RFC 6455 codes
         # 1001 (going away) and 1008 (policy violation), so send the frame directly.
+        self._closing = True
         self.sendCloseFrame(code=code, reasonUtf8=reason.encode("utf-8")[:123], isReply=False)
 
     def _send_event(self, event: Event) -> None:
@@ -171,9 +242,14 @@ class GameWebSocketFactory(WebSocketServerFactory):
         presence: Presence,
         metrics: Metrics,
         clock: Clock,
+        throttle: Throttle | None = None,
+        addresses: ClientAddresses | None = None,
     ) -> None:
+        """``throttle`` limits new connections per client address (``addresses`` resolves them)."""
         super().__init__(reactor=clock.reactor_time)
         self.settings = settings
+        self.throttle = throttle
+        self.addresses = addresses or ClientAddresses()
         self.accounts = accounts
         self.play = play
         self.presence = presence

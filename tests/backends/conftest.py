@@ -34,6 +34,7 @@ def fake_time() -> Clock:
 async def redis_client(redis_server: RedisServer) -> AsyncIterator[RedisClient]:
     client = RedisClient(reactor, RedisAddress.parse(redis_server.url))
     client.start()
+    await client.wait_connected()
     await client.execute("FLUSHALL")
     yield client
     await client.stop()
@@ -55,6 +56,7 @@ async def ports(backend: str, redis_server: RedisServer, fake_time: Clock) -> As
         return
     client = RedisClient(reactor, RedisAddress.parse(redis_server.url))
     client.start()
+    await client.wait_connected()
     await client.execute("FLUSHALL")
     yield Ports("redis", fake_time, client)
     await client.stop()
@@ -64,6 +66,7 @@ async def ports(backend: str, redis_server: RedisServer, fake_time: Clock) -> As
 async def redis_ports(redis_server: RedisServer, fake_time: Clock) -> AsyncIterator[Ports]:
     client = RedisClient(reactor, RedisAddress.parse(redis_server.url))
     client.start()
+    await client.wait_connected()
     await client.execute("FLUSHALL")
     yield Ports("redis", fake_time, client)
     await client.stop()

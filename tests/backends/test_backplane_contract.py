@@ -64,7 +64,8 @@ async def pair(request: Any, redis_server: RedisServer) -> AsyncIterator[Pair]:
     for client, plane in zip(clients, planes):
         client.start()
         plane.start()
-    for plane in planes:
+    for client, plane in zip(clients, planes):
+        await client.wait_connected()
         await plane.ready
     yield p
     for client, plane in zip(clients, planes):
@@ -114,6 +115,7 @@ async def test_a_dropped_subscriber_resubscribes_and_says_so(redis_server: Redis
     plane.attach(recorder)
     client.start()
     plane.start()
+    await client.wait_connected()
     await plane.ready
     await plane.watch("r9")
     assert recorder.resubscriptions == 1

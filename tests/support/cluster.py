@@ -8,19 +8,31 @@ import subprocess
 from pathlib import Path
 
 from support.processes import ROOT, ServerProcess, free_port, http_json, wait_until
-from support.redis import RedisServer
+from support.redis import RedisReplica, RedisServer, SentinelServer
 from support.words import FIXTURE_WORDS
 
 SECRET = "cluster-test-secret-shared-by-all-instances-0123456789"
 
 
 class LocalCluster:
-    def __init__(self, directory: Path, size: int, args: list[str] | None = None, haproxy: bool = False) -> None:
+    def __init__(
+        self, directory: Path, size: int, args: list[str] | None = None, haproxy: bool = False,
+        sentinel: bool = False, persistent_redis: bool = False,
+    ) -> None:
         self.directory = directory
-        self.redis = RedisServer()
+        self.redis = RedisServer(persistent=persistent_redis)
+        self.replica: RedisReplica | None = None
+        self.sentinels: list[SentinelServer] = []
+        if sentinel:
+            self.replica = RedisReplica(self.redis)
+            self.sentinels = [SentinelServer(self.redis) for _ in range(3)]
+            hosts = ",".join(f"127.0.0.1:{s.port}" for s in self.sentinels)
+            redis_args = ["--redis-sentinel", hosts, "--redis-master", "ll"]
+        else:
+            redis_args = ["--redis", self.redis.url]
         self.instances = [
             ServerProcess(
-                ["--instance-id", f"app{i}", "--redis", self.redis.url, "--words", str(FIXTURE_WORDS),
+                ["--instance-id", f"app{i}", *redis_args, "--words", str(FIXTURE_WORDS),
                  "--bcrypt-rounds", "4", *(args or [])],
                 directory,
                 LINGUALEAP_JWT_SECRET=SECRET,
@@ -32,13 +44,16 @@ class LocalCluster:
 
     def start(self) -> LocalCluster:
         self.redis.start()
-        procs = []
+        if self.replica is not None:
+            self.replica.start()
+            for sentinel in self.sentinels:
+                sentinel.start()
+            wait_until(lambda: all(s.master_port() == self.redis.port for s in self.sentinels), 30,
+                       "sentinels agreeing on the master")
         for instance in self.instances:  # start them all, then wait: they boot in parallel
-            instance.process = subprocess.Popen(instance.command, cwd=ROOT, env=instance.environment,
-                                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            procs.append(instance)
-        for instance in procs:
-            wait_until(lambda i=instance: _healthy(i), 60, f"instance on {instance.port}")
+            instance.spawn()
+        for instance in self.instances:
+            self.wait_healthy(instance)
         if self.haproxy_port is not None:
             self._start_haproxy()
         return self
@@ -72,12 +87,25 @@ class LocalCluster:
     def ws(self, index: int) -> str:
         return f"ws://127.0.0.1:{self.instances[index].port}/ws"
 
+    def wait_healthy(self, instance: ServerProcess, timeout: float = 60) -> None:
+        wait_until(lambda: _healthy(instance), timeout, f"instance on {instance.port}")
+
+    def restart(self, index: int) -> None:
+        instance = self.instances[index]
+        instance.stop()
+        instance.spawn()
+        self.wait_healthy(instance)
+
     def stop(self) -> None:
         if self._haproxy is not None and self._haproxy.poll() is None:
             self._haproxy.terminate()
             self._haproxy.wait(10)
         for instance in self.instances:
             instance.stop()
+        for sentinel in self.sentinels:
+            sentinel.stop()
+        if self.replica is not None:
+            self.replica.cleanup()
         self.redis.cleanup()
 
     def logs(self) -> str:

@@ -24,6 +24,7 @@ class Ports:
             self.players, self.leaderboards, self.queue = memory.players, memory.leaderboards, memory.queue
             self.revocations, self.rooms, self.leases = memory.revocations, memory.rooms, memory.leases
             self.words = memory.words
+            self.limiter = memory.limiter
             return
         from lingualeap.backends.redis.leaderboards import RedisLeaderboards
         from lingualeap.backends.redis.players import RedisPlayerStore
@@ -39,6 +40,9 @@ class Ports:
         self.rooms = RedisRoomStore(client, client.address.db)
         self.leases = RedisRoomLeases(client)
         self.words = RedisWordSource(client, languages())
+        from lingualeap.backends.redis.ratelimit import RedisRateLimiter
+
+        self.limiter = RedisRateLimiter(client, self.clock)
 
     async def alive(self, *instances: str) -> None:
         """Mark instances as alive (Redis queues skip players of dead instances)."""

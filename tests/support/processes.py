@@ -73,8 +73,7 @@ class ServerProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30.0) -> ServerProcess:
-        self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.environment,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.spawn()
 
         def healthy() -> bool:
             assert self.process is not None
@@ -93,6 +92,21 @@ class ServerProcess:
         if self.process is not None and self.process.stderr is not None and self.process.poll() is not None:
             text += self.process.stderr.read().decode(errors="replace")
         return text[-5000:]
+
+    def kill(self) -> None:
+        """kill -9: no shutdown, no goodbyes."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+    def terminate(self) -> None:
+        """SIGTERM, without waiting: the graceful shutdown runs while the test watches."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+
+    def spawn(self) -> None:
+        self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.environment,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
     def stop(self, timeout: float = 15.0) -> int:
         if self.process is None or self.process.poll() is not None:

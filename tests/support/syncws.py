@@ -31,5 +31,19 @@ class SyncClient:
                 return dict(message["data"])
         raise AssertionError(f"no {name} within {timeout}s; got {[e['event'] for e in self.events]}")
 
+    def next_any(self, names: tuple[str, ...], timeout: float = 15.0) -> dict[str, Any]:
+        """The next frame whose event is one of ``names``."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.ws.settimeout(max(0.05, deadline - time.monotonic()))
+            try:
+                message = json.loads(self.ws.recv())
+            except websocket.WebSocketTimeoutException:
+                break
+            self.events.append(message)
+            if message["event"] in names:
+                return dict(message["data"])
+        raise AssertionError(f"none of {names} within {timeout}s; got {[e['event'] for e in self.events]}")
+
     def close(self) -> None:
         self.ws.close()

@@ -7,9 +7,10 @@ from dataclasses import replace
 from typing import Any
 
 from lingualeap.clock import Clock
+from lingualeap.domain import stats as match_stats
 from lingualeap.domain.errors import GameError
 from lingualeap.domain.results import MatchResult
-from lingualeap.ports import UserRecord
+from lingualeap.ports import LanguageStats, UserRecord, WordProgress
 
 _UPDATABLE = frozenset(
     {"name", "email", "password_hash", "total_xp", "games_played", "wins", "token_version"}
@@ -22,9 +23,15 @@ class MemoryPlayerStore:
         self._users: dict[str, UserRecord] = {}
         self._by_email: dict[str, str] = {}
         self._by_name: dict[str, str] = {}
+        #: The last match played in each room, by room id (what tests look at).
         self.matches: dict[str, MatchResult] = {}
+        #: Every recorded match, by its record id, oldest first.
+        self._records: dict[str, MatchResult] = {}
+        self._progress: dict[tuple[str, str], dict[str, WordProgress]] = {}
 
     async def create_user(self, user: UserRecord) -> None:
+        if user.id in self._users:
+            raise GameError("user_exists", "User already exists")
         self._check_free(user.id, user.name, user.email)
         self._users[user.id] = user
         self._by_email[user.email.lower()] = user.id
@@ -72,24 +79,58 @@ class MemoryPlayerStore:
             return False
         self._by_name.pop(user.name.casefold(), None)
         self._by_email.pop(user.email.lower(), None)
+        for key in [k for k in self._progress if k[0] == user_id]:
+            del self._progress[key]
+        self._records = {k: match_stats.anonymised(r, user_id) for k, r in self._records.items()}
+        self.matches = {k: match_stats.anonymised(r, user_id) for k, r in self.matches.items()}
         return True
 
     async def record_match(self, result: MatchResult) -> bool:
-        if result.match_id in self.matches:
+        if result.record_id in self._records:
             return False
+        self._records[result.record_id] = result
         self.matches[result.match_id] = result
+        ratings = {
+            p.id: self._users[p.id].stats_for(result.language).rating
+            for p in result.players if not p.guest and p.id in self._users
+        }
+        rated = match_stats.new_ratings(result, ratings)
         for player in result.players:
             user = self._users.get(player.id)
             if player.guest or user is None:
                 continue
+            won = 1 if player.won else 0
+            before = user.stats_for(result.language)
+            language = replace(
+                before,
+                games=before.games + 1,
+                wins=before.wins + won,
+                xp=before.xp + player.xp,
+                rating=rated.get(player.id, before.rating),
+                best_streak=max(before.best_streak, match_stats.best_streak(result, player.id)),
+            )
             self._users[user.id] = replace(
                 user,
                 total_xp=user.total_xp + player.xp,
                 games_played=user.games_played + 1,
-                wins=user.wins + (1 if player.won else 0),
+                wins=user.wins + won,
+                stats=_with(user.stats, language),
                 updated_at=self._clock.now(),
             )
+            self._practised(user.id, result)
         return True
+
+    def _practised(self, user_id: str, result: MatchResult) -> None:
+        words = self._progress.setdefault((user_id, result.language), {})
+        for outcome in match_stats.word_outcomes(result, user_id):
+            old = words.get(outcome.word)
+            words[outcome.word] = WordProgress(
+                word=outcome.word,
+                english=outcome.english,
+                seen=(old.seen if old else 0) + 1,
+                solved=(old.solved if old else 0) + (1 if outcome.solved else 0),
+                last_seen=max(result.ended_at, old.last_seen if old else 0.0),
+            )
 
     async def grant_xp(self, user_id: str, amount: int, grant_id: str) -> UserRecord | None:
         user = self._users.get(user_id)
@@ -105,3 +146,20 @@ class MemoryPlayerStore:
         )
         self._users[user_id] = updated
         return updated
+
+    async def history(self, user_id: str, limit: int) -> list[MatchResult]:
+        mine = [r for r in self._records.values() if any(p.id == user_id for p in r.players)]
+        mine.sort(key=lambda r: (r.ended_at, r.record_id), reverse=True)
+        return mine[: max(0, limit)]
+
+    async def top_by_xp(self, limit: int) -> list[UserRecord]:
+        ranked = sorted((u for u in self._users.values() if u.total_xp > 0), key=lambda u: (-u.total_xp, u.id))
+        return ranked[: max(0, limit)]
+
+    async def progress(self, user_id: str, language: str) -> list[WordProgress]:
+        return list(self._progress.get((user_id, language), {}).values())
+
+
+def _with(stats: tuple[LanguageStats, ...], language: LanguageStats) -> tuple[LanguageStats, ...]:
+    others = [s for s in stats if s.language != language.language]
+    return tuple(sorted([*others, language], key=lambda s: s.language))

@@ -37,17 +37,24 @@ class MemoryRoomStore:
 
     async def events_since(self, room_id: str, seq: int) -> list[dict[str, Any]] | None:
         log = list(self._logs.get(room_id, ()))
-        return _since(log, seq)
+        return events_after(log, seq)
 
     async def delete(self, room_id: str) -> None:
         self._rooms.pop(room_id, None)
         self._logs.pop(room_id, None)
 
 
-def _since(log: list[dict[str, Any]], seq: int) -> list[dict[str, Any]] | None:
-    if log and int(log[0]["data"].get("seq", 0)) > seq + 1:
-        return None  # the events right after `seq` are gone
-    return [e for e in log if int(e["data"].get("seq", 0)) > seq]
+def events_after(log: list[dict[str, Any]], seq: int) -> list[dict[str, Any]] | None:
+    """The logged events after ``seq``, or ``None`` unless they are all there, without gaps."""
+    wanted = [e for e in log if int(e["data"].get("seq", 0)) > seq]
+    expected = seq + 1
+    for event in wanted:
+        if int(event["data"].get("seq", 0)) != expected:
+            return None  # trimmed away, or lost while the store was unreachable
+        expected += 1
+    if not wanted and log and int(log[-1]["data"].get("seq", 0)) < seq:
+        return None  # the caller has seen more than the log holds: it is behind the room
+    return wanted
 
 
 class MemoryRoomLeases:

@@ -49,6 +49,7 @@ class RedisBackplane:
         self._inbox = self._channels.inbox(instance_id)
         self._subscribed: set[str] = {self._inbox, self._channels.broadcast}
         self._protocol: Any = None
+        self._subscribing: dict[str, Deferred[None]] = {}
         self._handler: BackplaneHandler | None = None
         self.factory = _SubscriberFactory(
             f"{address.host}:{address.port}", None, 1, isLazy=True,
@@ -93,16 +94,29 @@ class RedisBackplane:
     # -- Backplane ----------------------------------------------------------------------------
     async def watch(self, room_id: str) -> None:
         channel = self._channels.room(room_id)
+        pending = self._subscribing.get(channel)
+        if pending is not None:
+            # Someone else's subscription to this room is on its way: it is ours too only once
+            # Redis confirms it, or we could read the log before hearing the channel.
+            await _wait(pending)
+            return
         if channel in self._subscribed:
             return
         self._subscribed.add(channel)
         protocol = self._protocol
         if protocol is None:
             return  # subscribed (and resynchronised) as soon as the connection is back
+        d = protocol.subscribe(channel).addTimeout(SUBSCRIBE_TIMEOUT, self._reactor)
+        done: Deferred[None] = Deferred()
+        self._subscribing[channel] = done
         try:
-            await protocol.subscribe(channel).addTimeout(SUBSCRIBE_TIMEOUT, self._reactor)
+            await d
         except Exception as e:
+            self._subscribed.discard(channel)
             raise GameError("unavailable", f"could not subscribe to room {room_id}: {e}") from e
+        finally:
+            del self._subscribing[channel]
+            done.callback(None)
 
     async def unwatch(self, room_id: str) -> None:
         channel = self._channels.room(room_id)
@@ -142,6 +156,18 @@ class RedisBackplane:
                     self._handler.room_batch(room_id, message)
         except Exception:
             self.log.failure("handling a message on {channel} failed", channel=channel)
+
+
+async def _wait(done: Deferred[None]) -> None:
+    # A fresh Deferred per waiter, so waiting never changes the shared one's result.
+    waiter: Deferred[None] = Deferred()
+
+    def release(result: object) -> object:
+        waiter.callback(None)
+        return result
+
+    done.addBoth(release)
+    await waiter
 
 
 def _encode(message: dict[str, Any]) -> str:

@@ -17,6 +17,7 @@ from urllib.parse import unquote, urlsplit
 import txredisapi
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.endpoints import TCP4ClientEndpoint
+from twisted.internet.task import deferLater
 from twisted.logger import Logger
 
 from lingualeap.domain.errors import GameError
@@ -26,14 +27,20 @@ DEFAULT_TIMEOUT = 5.0
 
 @dataclass(frozen=True)
 class RedisAddress:
+    """Where Redis is: one server, or the master of a Sentinel-monitored group."""
+
     host: str
     port: int
     db: int
     password: str | None
     tls: bool
+    sentinels: tuple[tuple[str, int], ...] = ()
+    master: str | None = None
+    #: For ``rediss://``: PEM file of the CA(s) to trust (default: the system's roots).
+    ca_file: str | None = None
 
     @classmethod
-    def parse(cls, url: str, password: str | None = None) -> RedisAddress:
+    def parse(cls, url: str, password: str | None = None, ca_file: str | None = None) -> RedisAddress:
         parts = urlsplit(url)
         db = parts.path.strip("/")
         return cls(
@@ -42,10 +49,20 @@ class RedisAddress:
             db=int(db) if db else 0,
             password=password or (unquote(parts.password) if parts.password else None),
             tls=parts.scheme == "rediss",
+            ca_file=ca_file,
         )
 
+    @classmethod
+    def sentinel(
+        cls, sentinels: tuple[tuple[str, int], ...], master: str, db: int = 0, password: str | None = None
+    ) -> RedisAddress:
+        return cls(host="", port=0, db=db, password=password, tls=False, sentinels=sentinels, master=master)
+
     def __str__(self) -> str:
-        return f"redis://{self.host}:{self.port}/{self.db}"
+        if self.sentinels:
+            hosts = ",".join(f"{h}:{p}" for h, p in self.sentinels)
+            return f"sentinel://{hosts}/{self.master}/{self.db}"
+        return f"{'rediss' if self.tls else 'redis'}://{self.host}:{self.port}/{self.db}"
 
 
 class Script:
@@ -68,6 +85,8 @@ class PersistentRedisFactory(txredisapi.RedisFactory):  # type: ignore[misc]
 
     log = Logger()
     closing = False
+    #: Reconnect attempts back off up to this many seconds (txredisapi's default is 10).
+    maxDelay = 3
 
     def stopTrying(self) -> Deferred[None]:
         if self.closing:
@@ -92,11 +111,21 @@ class ScriptLoadingFactory(PersistentRedisFactory):
         protocol.whenConnected().addCallback(self._load_scripts)
         return protocol
 
+    #: Under Sentinel: drop connections that reach a replica (stale discovery, demoted master).
+    require_master = False
+
     def _load_scripts(self, protocol: Any) -> Any:
+        if self.require_master:
+            protocol.execute_command("ROLE").addCallback(self._check_role, protocol)
         for script in Script.registry:
             d = protocol.execute_command("SCRIPT", "LOAD", script.source)
             d.addErrback(lambda f: self.log.warn("loading a Lua script failed: {e}", e=f.getErrorMessage()))
         return protocol
+
+    def _check_role(self, role: Any, protocol: Any) -> None:
+        if not role or str(role[0]) != "master":
+            self.log.warn("connected to a Redis {role}, not the master; reconnecting", role=role and role[0])
+            protocol.transport.loseConnection()
 
 
 def make_factory(address: RedisAddress, *, reply_timeout: float | None, protocol: Any = None) -> PersistentRedisFactory:
@@ -113,15 +142,24 @@ def make_factory(address: RedisAddress, *, reply_timeout: float | None, protocol
     )
     if protocol is not None:
         factory.protocol = protocol
+    else:
+        factory.require_master = bool(address.sentinels)
     return factory
 
 
 def endpoint(reactor: Any, address: RedisAddress) -> Any:
+    if address.sentinels:
+        from lingualeap.backends.redis.sentinel import master_endpoint
+
+        return master_endpoint(reactor, address)
     if address.tls:
         from twisted.internet.endpoints import wrapClientTLS
-        from twisted.internet.ssl import optionsForClientTLS
 
-        return wrapClientTLS(optionsForClientTLS(address.host), TCP4ClientEndpoint(reactor, address.host, address.port, timeout=5))
+        from lingualeap.tls import client_tls
+
+        # The certificate must chain to the CA and name the host we dialled (or its IP).
+        return wrapClientTLS(client_tls(address.host, address.ca_file),
+                             TCP4ClientEndpoint(reactor, address.host, address.port, timeout=5))
     return TCP4ClientEndpoint(reactor, address.host, address.port, timeout=5)
 
 
@@ -148,14 +186,26 @@ class RedisClient:
     def connected(self) -> bool:
         return bool(self.factory.size)
 
+    async def wait_connected(self, timeout: float = 10.0) -> None:
+        """Until the connection is up (start-up, tests), or ``unavailable`` after ``timeout``."""
+        waited = 0.0
+        while not self.connected:
+            if waited >= timeout:
+                raise GameError("unavailable", f"could not connect to {self.address} in {timeout:g}s")
+            await deferLater(self._reactor, 0.05, lambda: None)
+            waited += 0.05
+
     async def execute(self, *args: Any, timeout: float | None = None) -> Any:
+        if not self.connected:
+            # Fail at once rather than queue behind a connection that may be long in coming.
+            raise GameError("unavailable", f"the shared store ({self.address}) is unreachable; try again shortly")
         d: Deferred[Any] = self._handler.execute_command(*args)
         try:
             return await d.addTimeout(timeout or self._timeout, self._reactor)
         except txredisapi.ResponseError:
             raise
         except Exception as e:  # timeouts and lost connections look alike to callers
-            raise GameError("unavailable", f"Redis did not answer {args[0]}: {e.__class__.__name__}") from e
+            raise GameError("unavailable", f"the shared store did not answer in time ({args[0]}); try again shortly") from e
 
     async def script(self, script: Script, keys: list[str], args: list[Any]) -> Any:
         try:

@@ -97,3 +97,13 @@ class Channels:
     def room_of(self, channel: str) -> str | None:
         prefix = f"{self._base}:room:"
         return channel[len(prefix):] if channel.startswith(prefix) else None
+
+
+def rate(key: str) -> str:
+    """A token bucket (hash: tokens, updated)."""
+    return f"{PREFIX}:rl:{key}"
+
+
+def failures(key: str) -> str:
+    """Failure count and lock of a key (hash: n, until)."""
+    return f"{PREFIX}:fail:{key}"

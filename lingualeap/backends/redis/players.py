@@ -15,8 +15,9 @@ from lingualeap.backends.redis import keys
 from lingualeap.backends.redis.client import RedisClient, Script
 from lingualeap.clock import Clock
 from lingualeap.domain.errors import GameError
+from lingualeap.domain.rating import from_record
 from lingualeap.domain.results import MatchResult
-from lingualeap.ports import UserRecord
+from lingualeap.ports import LanguageStats, UserRecord, WordProgress
 
 MATCH_TTL_S = 30 * 24 * 3600
 
@@ -87,6 +88,10 @@ def _record(raw: Any, grants: Any) -> UserRecord | None:
         if name in pairs:
             values[name] = json.loads(pairs[name])
     values["grants"] = tuple(sorted(grants or ()))
+    # JSON gives the per-language stats back as plain objects.
+    values["stats"] = tuple(
+        LanguageStats(**{**s, "rating": from_record(s.get("rating") or {})}) for s in values.get("stats") or ()
+    )
     return UserRecord(**values)
 
 
@@ -177,3 +182,14 @@ class RedisPlayerStore:
         if granted == -1:
             raise GameError("unknown_user", "no such user")
         return await self.user_by_id(user_id) if granted else None
+
+    # Match history, per-language stats and word progress are kept only with --mongo; these
+    # answer the PlayerStore port for a Redis-only cluster without them.
+    async def history(self, user_id: str, limit: int) -> list[MatchResult]:
+        return []
+
+    async def top_by_xp(self, limit: int) -> list[UserRecord]:
+        return []  # the leaderboard sorted set is this store's only XP index
+
+    async def progress(self, user_id: str, language: str) -> list[WordProgress]:
+        return []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from lingualeap.backends.memory.rooms import events_after
 from lingualeap.backends.redis import keys
 from lingualeap.backends.redis.client import RedisClient, Script
 from lingualeap.domain import room_codec
@@ -125,9 +126,7 @@ class RedisRoomStore:
     async def events_since(self, room_id: str, seq: int) -> list[dict[str, Any]] | None:
         batches = await self._client.execute("LRANGE", keys.room_events(room_id), 0, -1)
         events = [event for raw in batches or () for event in json.loads(raw)["events"]]
-        if events and int(events[0]["data"].get("seq", 0)) > seq + 1:
-            return None  # trimmed: the events right after `seq` are gone
-        return [e for e in events if int(e["data"].get("seq", 0)) > seq]
+        return events_after(events, seq)
 
     async def delete(self, room_id: str) -> None:
         await self._client.execute("DEL", keys.room(room_id), keys.room_events(room_id))

@@ -8,6 +8,7 @@ status from :mod:`lingualeap.errors`; anything else is logged and answered 500.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -19,8 +20,9 @@ from twisted.python.failure import Failure
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
-from lingualeap.domain.errors import GameError
+from lingualeap.domain.errors import GameError, RateLimited
 from lingualeap.errors import http_status
+from lingualeap.transports.http.access_log import redact_text
 
 
 @dataclass
@@ -66,7 +68,7 @@ def read_json(request: Request, limit: int) -> dict[str, Any]:
         return {}
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: "[[[[...]]]]"
         raise GameError("bad_json", "request body is not valid JSON") from None
     if not isinstance(body, dict):
         raise GameError("bad_json", "request body must be a JSON object")
@@ -124,8 +126,10 @@ class JsonResource(Resource):
                 response = await handler(request, params)
             except GameError as e:
                 response = JsonResponse(http_status(e.code), error_body(e))
+                if isinstance(e, RateLimited):
+                    response.headers[b"retry-after"] = str(max(1, math.ceil(e.retry_after))).encode()
             except Exception:
-                self.log.failure("{method} {uri} failed", method=request.method, uri=request.uri)
+                self.log.failure("{method} {uri} failed", method=request.method, uri=redact_text(request.uri))
                 response = JsonResponse(500, {"message": "internal server error", "code": "internal"})
             if finished:
                 return  # the client went away; nobody to answer
@@ -137,6 +141,6 @@ class JsonResource(Resource):
             request.finish()
 
         def crashed(failure: Failure) -> None:
-            self.log.failure("answering {uri} failed", failure, uri=request.uri)
+            self.log.failure("answering {uri} failed", failure, uri=redact_text(request.uri))
 
         Deferred.fromCoroutine(respond()).addErrback(crashed)

@@ -22,7 +22,9 @@ class HealthResource(Resource):
 
     def render_GET(self, request: Request) -> bytes:
         report = self._report()
-        write_json(request, 200 if report.get("status") == "ok" else 503, report)
+        # Degraded still serves (games go on from memory): only a draining instance asks load
+        # balancers to stop sending players, or one Redis outage would take every instance out.
+        write_json(request, 503 if report.get("status") == "draining" else 200, report)
         return b""
 
     render_HEAD = render_GET

@@ -10,7 +10,18 @@ from twisted.web.resource import NoResource, Resource
 from twisted.web.server import Site
 from twisted.web.static import File
 
+from lingualeap.domain.errors import GameError
+from lingualeap.services.throttle import Throttle
+from lingualeap.transports.client_ip import ClientAddresses
+from lingualeap.transports.http.access_log import access_log_formatter
 from lingualeap.transports.http.api import Api
+from lingualeap.transports.http.guard import (
+    DEFAULT_MAX_REQUEST_BYTES,
+    BoundedRequest,
+    MethodGuard,
+    Refusal,
+    Throttled,
+)
 from lingualeap.transports.http.ops import HealthResource, MetricsResource
 
 
@@ -19,6 +30,12 @@ class WebClient(File):
 
     def directoryListing(self) -> Resource:
         return NoResource()
+
+    def getChild(self, path: bytes, request: Any) -> Any:
+        # os.stat() raises ValueError on a NUL byte (a 500 from "/%00"): no such file, simply.
+        if b"\x00" in path:
+            return NoResource()
+        return super().getChild(path, request)
 
 
 def build_root(
@@ -41,20 +58,37 @@ def build_root(
 
 
 INSTANCE_HEADER = b"X-LinguaLeap-Instance"
+#: Paths outside the per-address HTTP limit: real-time transports limit their connections
+#: themselves (a Socket.IO long-poll is many requests), and load balancers must always get
+#: their health checks through.
+UNTHROTTLED = frozenset({b"ws", b"socket.io", b"health", b"metrics"})
 
 
 class GameSite(Site):
-    """Stamps every response with the instance that served it (load-balancer debugging)."""
+    """Stamps every response with the instance that served it (load-balancer debugging), logs
+    requests without credentials, bounds bodies, and applies the per-address request limit."""
 
-    def __init__(self, root: Resource, instance_id: str) -> None:
-        super().__init__(root)
+    def __init__(self, root: Resource, instance_id: str, *, throttle: Throttle | None = None,
+                 addresses: ClientAddresses | None = None,
+                 max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES) -> None:
+        self.addresses = addresses or ClientAddresses()
+        super().__init__(root, requestFactory=BoundedRequest, logFormatter=access_log_formatter(self.addresses))
         self.displayTracebacks = False
         self._instance = instance_id.encode()
+        self._throttle = throttle
+        self.max_request_bytes = max_request_bytes
 
     def getResourceFor(self, request: Any) -> Any:
         request.setHeader(INSTANCE_HEADER, self._instance)
-        return super().getResourceFor(request)
+        if getattr(request, "too_large", False):
+            return Refusal(413, GameError("too_large", f"request body over {self.max_request_bytes} bytes"))
+        first = (request.postpath or [b""])[0]
+        resource = MethodGuard(super().getResourceFor(request))
+        if self._throttle is None or first in UNTHROTTLED:
+            return resource
+        return Throttled(resource, self._throttle, self.addresses.of_request(request))
 
 
-def build_site(root: Resource, instance_id: str) -> Site:
-    return GameSite(root, instance_id)
+def build_site(root: Resource, instance_id: str, **options: Any) -> Site:
+    """``options``: ``throttle``, ``addresses``, ``max_request_bytes`` (see :class:`GameSite`)."""
+    return GameSite(root, instance_id, **options)

@@ -75,7 +75,7 @@ class EngineIOServer:
 
     def new_sid(self) -> str:
         while True:
-            sid = secrets.token_urlsafe(15)
+            sid = self.options.sid_prefix + secrets.token_urlsafe(15)
             if sid not in self._sessions:
                 return sid
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -9,6 +10,8 @@ from typing import Literal
 __all__ = ["EngineIOOptions", "ANY_ORIGIN"]
 
 ANY_ORIGIN: Literal["*"] = "*"
+# Session ids travel unescaped in URLs and cookies.
+_SID_PREFIX = re.compile(r"[A-Za-z0-9._-]{0,100}")
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,9 @@ class EngineIOOptions:
     cookie: str | None = None
     #: Advertised and accepted upgrades; ``False`` keeps polling clients on polling.
     allow_upgrades: bool = True
+    #: Start of every session id (e.g. ``"app1."``): a proxy can route a session's requests to
+    #: the process that issued it from the ``sid`` parameter alone, without cookies.
+    sid_prefix: str = ""
     _origins: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -51,6 +57,10 @@ class EngineIOOptions:
             object.__setattr__(self, "_origins", frozenset(o.rstrip("/") for o in origins))
         else:
             object.__setattr__(self, "_origins", frozenset())
+        if not _SID_PREFIX.fullmatch(self.sid_prefix):
+            raise ValueError(
+                f"sid_prefix: at most 100 of A-Z a-z 0-9 . _ - (URL-safe), not {self.sid_prefix!r}"
+            )
         if self.cookie is not None and not self.cookie.isidentifier():
             raise ValueError(f"cookie: not a usable cookie name: {self.cookie!r}")
 

@@ -1,0 +1,1 @@
+"""MongoDB through txmongo: users, finished matches and word progress (``--mongo``)."""
