@@ -12,7 +12,7 @@ from support.processes import ROOT
 
 def test_the_wheel_contains_the_data_the_server_loads(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
         capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr
