@@ -67,6 +67,8 @@ class Fanout:
 
     async def forget(self, room_id: str, player_id: str) -> None:
         """A local player is not (or no longer) in the room, or no longer connected here."""
+        if (room_id, player_id) in self._resuming and self._presence.is_connected(player_id):
+            return  # an old connection closing while the player resumes on a new one
         if self._room_of.get(player_id) == room_id:
             del self._room_of[player_id]
         self._delivered.pop((room_id, player_id), None)
@@ -160,6 +162,11 @@ class Fanout:
                     self._deliver(room_id, event)
         for event in held:
             self._deliver(room_id, event)
+        if state.seq > self._delivered.get(seat, 0):
+            # The log was read before some commits landed and their live copies went by: rather
+            # than leave a silent gap, send the room as it is.
+            self._presence.deliver([player_id], rules.snapshot(state, (player_id,)))
+            self._delivered[seat] = state.seq
 
     # -- after a re-subscription -------------------------------------------------------------------
     def resync(self) -> None:
