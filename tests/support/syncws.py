@@ -19,17 +19,7 @@ class SyncClient:
 
     def next(self, name: str, timeout: float = 15.0) -> dict[str, Any]:
         """Read frames until one called ``name`` arrives (earlier ones are kept in ``events``)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            self.ws.settimeout(max(0.05, deadline - time.monotonic()))
-            try:
-                message = json.loads(self.ws.recv())
-            except websocket.WebSocketTimeoutException:
-                break
-            self.events.append(message)
-            if message["event"] == name:
-                return dict(message["data"])
-        raise AssertionError(f"no {name} within {timeout}s; got {[e['event'] for e in self.events]}")
+        return self.next_any((name,), timeout)
 
     def next_any(self, names: tuple[str, ...], timeout: float = 15.0) -> dict[str, Any]:
         """The next frame whose event is one of ``names``."""
