@@ -20,6 +20,9 @@ REDIS_PASSWORD_ENV = "LINGUALEAP_REDIS_PASSWORD"
 INSTANCE_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 WEB_DIR = Path(__file__).parent / "web"
 WORDS_DIR = Path(__file__).parent / "words" / "data"
+#: Pending connections the kernel queues for ``--port`` (Twisted's default of 50 made bursts of
+#: handshakes wait for SYN retransmits); ``--listen`` descriptions say their own.
+LISTEN_BACKLOG = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +43,14 @@ class Config:
     #: Proxies whose ``X-Forwarded-For`` is believed (addresses or networks).
     trusted_proxies: tuple[str, ...] = DEFAULT_TRUSTED_PROXIES
     max_players: int = 4
+    #: Seconds in the matchmaking queue before a practice match against a bot starts (0: never).
+    bot_after: float = 30.0
+    #: Matchmaking windows (rating points; see ``domain/matchmaking_policy.py``).
+    match_window: float = 50.0
+    match_window_widen: float = 10.0
+    match_window_max: float = 400.0
+    #: Seconds between ``queueStatus`` updates (and new matchmaking attempts) while waiting.
+    queue_status_interval: float = 2.0
     #: CA file for verifying a ``rediss://`` server (default: the system's trust store).
     redis_ca: str | None = None
     allow_guests: bool = True
@@ -58,6 +69,8 @@ class Config:
     mongo_uri: str | None = field(default=None, repr=False)
     mongo_write_concern: str = "majority"
     mongo_timeout: float = 5.0
+    #: CA file for verifying a MongoDB server over TLS (``tls=true``; else the URI's ``tlsCAFile``).
+    mongo_ca: str | None = None
     instance_id: str = field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
     web_dir: Path = WEB_DIR
     words_dir: Path = WORDS_DIR
@@ -94,7 +107,7 @@ def _strings(options: Mapping[str, object], key: str) -> tuple[str, ...]:
 
 def from_options(options: Mapping[str, object], environ: Mapping[str, str] = os.environ) -> Config:
     """A Config from ``lingualeap.app.tap.Options`` values (keys as the options are named)."""
-    listen = _strings(options, "listen") or (f"tcp:{_int(options, 'port', 1, 65535)}",)
+    listen = _strings(options, "listen") or (f"tcp:{_int(options, 'port', 1, 65535)}:backlog={LISTEN_BACKLOG}",)
     seed = options.get("word-seed")
     extra: dict[str, object] = {}
     if bool(options.get("redis-sentinel")) != bool(options.get("redis-master")):
@@ -111,6 +124,7 @@ def from_options(options: Mapping[str, object], environ: Mapping[str, str] = os.
         if not INSTANCE_ID_RE.match(instance):
             raise ConfigError("instance-id", "must be 1-64 letters, digits, '.', '_' or '-'")
         extra["instance_id"] = instance
+    extra.update(_matchmaking(options))
     return Config(
         listen=listen,
         rounds=_int(options, "rounds", 1, 100),
@@ -134,6 +148,20 @@ def from_options(options: Mapping[str, object], environ: Mapping[str, str] = os.
         **extra,  # type: ignore[arg-type]
         **security_settings(options, environ),
     )
+
+
+def _matchmaking(options: Mapping[str, object]) -> dict[str, float]:
+    """Matchmaking settings that were given (the others keep their defaults)."""
+    given: dict[str, float] = {}
+    for key, field_name, high in (("bot-after", "bot_after", 3600.0), ("match-window", "match_window", 5000.0),
+                                  ("match-window-widen", "match_window_widen", 1000.0),
+                                  ("match-window-max", "match_window_max", 5000.0),
+                                  ("queue-status-interval", "queue_status_interval", 60.0)):
+        if options.get(key) is not None:
+            given[field_name] = _float(options, key, 0.0 if key != "queue-status-interval" else 0.1, high)
+    if given.get("match_window", 50.0) > given.get("match_window_max", 400.0):
+        raise ConfigError("match-window", "must not be larger than --match-window-max")
+    return given
 
 
 def _optional(raw: object) -> str | None:

@@ -17,6 +17,7 @@ from lingualeap.domain.ratelimit import Backoff, Rate
 from lingualeap.errors import ConfigError
 from lingualeap.services.throttle import Limits
 from lingualeap.services.tokens import MIN_SECRET_BYTES, parse_key
+from lingualeap.tls import MongoTLS
 from lingualeap.transports.client_ip import DEFAULT_TRUSTED_PROXIES, parse_networks
 
 JWT_SECRET_ENV = "LINGUALEAP_JWT_SECRET"
@@ -32,7 +33,7 @@ OPTION_PARAMETERS: list[list[Any]] = [
      "Commands per second:burst of one user over all connections and instances."],
     ["limit-guesses", None, str(DEFAULTS.guesses), "Guesses per second:burst of one user."],
     ["limit-connections", None, str(DEFAULTS.connections),
-     "New WebSocket connections per second:burst from one client address."],
+     "New connections (/ws and Socket.IO handshakes) per second:burst from one client address."],
     ["limit-http", None, str(DEFAULTS.http), "HTTP requests per second:burst from one client address."],
     ["limit-logins", None, str(DEFAULTS.logins),
      "Login/registration attempts per second:burst from one client address."],
@@ -42,14 +43,18 @@ OPTION_PARAMETERS: list[list[Any]] = [
     ["login-backoff-ip", None, str(DEFAULTS.login_ip),
      "Failed logins from one client address, as FREE:BASE:MAX."],
     ["max-connections-per-user", None, str(DEFAULTS.connections_per_user),
-     "Open WebSocket connections per user on one instance; a new one closes the oldest."],
+     "Open connections (/ws and Socket.IO together) per user on one instance; a new one closes the oldest."],
     ["idle-timeout", None, f"{DEFAULTS.idle_timeout:g}",
-     "Seconds without a frame from the client before a connection is closed (0 = never)."],
+     "Seconds without a message from the client (/ws frame or Socket.IO event) before a connection "
+     "is closed (0 = never)."],
     ["max-players", None, "4", "Players per room (2-16)."],
     ["max-frame-bytes", None, str(64 * 1024), "Largest WebSocket message accepted, in bytes."],
     ["max-body-bytes", None, str(64 * 1024), "Largest REST API request body accepted, in bytes."],
     ["redis-ca", None, None,
      "PEM file of the CA(s) that sign the Redis server's certificate, for rediss:// (default: the system's)."],
+    ["mongo-ca", None, None,
+     "PEM file of the CA(s) that sign the MongoDB server's certificate, for --mongo ...?tls=true "
+     "(else the URI's tlsCAFile, else the system's)."],
 ]
 
 
@@ -165,4 +170,24 @@ def security_settings(options: Mapping[str, object], environ: Mapping[str, str] 
         if not str(options.get("redis") or "").startswith("rediss://"):
             raise ConfigError("redis-ca", "only applies to TLS connections: give --redis rediss://...")
         settings["redis_ca"] = str(ca)
+    settings.update(_mongo_tls(options))
     return settings
+
+
+def _mongo_tls(options: Mapping[str, object]) -> dict[str, Any]:
+    """``--mongo ...?tls=true`` checks: no option that skips verification, CA files that exist."""
+    uri = str(options.get("mongo") or "")
+    try:
+        tls = MongoTLS.of_uri(uri) if uri else MongoTLS(False, "")
+    except ValueError as e:
+        raise ConfigError("mongo", str(e)) from None
+    if tls.ca_file and not Path(tls.ca_file).is_file():
+        raise ConfigError("mongo", f"tlsCAFile {tls.ca_file} is not a readable file")
+    ca = options.get("mongo-ca")
+    if not ca:
+        return {}
+    if not Path(str(ca)).is_file():
+        raise ConfigError("mongo-ca", f"{ca} is not a readable file")
+    if not tls.enabled:
+        raise ConfigError("mongo-ca", "only applies to TLS connections: give --mongo mongodb://...?tls=true")
+    return {"mongo_ca": str(ca)}

@@ -12,7 +12,10 @@ from typing import Any, Protocol
 
 from lingualeap.domain.events import Event
 from lingualeap.domain.model import Player, WordPair
-from lingualeap.domain.rating import Rating
+from lingualeap.domain.leaderboard_periods import ScoreEncoding
+from lingualeap.domain.matchmaking_policy import WaitingEntry
+from lingualeap.domain.progression import PlayerProgress
+from lingualeap.domain.rating import DEFAULT_DEVIATION, DEFAULT_RATING, Rating
 from lingualeap.domain.ratelimit import Backoff, Decision, Rate
 from lingualeap.domain.results import MatchResult
 from lingualeap.domain.room import RoomState
@@ -63,6 +66,19 @@ class WordProgress:
     last_seen: float
 
 
+@dataclass(frozen=True, slots=True)
+class ProgressionRecord:
+    """A user's progression (``domain/progression.py``: streaks, achievements) as stored.
+
+    ``version`` grows with every save (compare-and-set); ``applied`` holds the record ids of the
+    most recent matches applied, so a replayed result is applied once.
+    """
+
+    progress: PlayerProgress = PlayerProgress()
+    applied: tuple[str, ...] = ()
+    version: int = 0
+
+
 class PlayerStore(Protocol):
     """Accounts and what they earned. Names and e-mails are unique, case-insensitively."""
 
@@ -105,6 +121,23 @@ class PlayerStore(Protocol):
     async def progress(self, user_id: str, language: str) -> list[WordProgress]:
         """Per-word practice counts of a user in a language, in no particular order."""
 
+    async def progression(self, user_id: str) -> ProgressionRecord | None:
+        """The user's progression (a new player's if never saved); ``None`` if no such user."""
+
+    async def save_progression(self, user_id: str, record: ProgressionRecord, bonus_xp: int) -> bool:
+        """Store ``record`` and add ``bonus_xp`` to the user's total XP, together, if the stored
+        progression is still at version ``record.version - 1``; ``False`` (nothing done) if it
+        changed meanwhile or the user is gone."""
+
+
+class RatingCache(Protocol):
+    """Players' current ratings per language, shared and fast (Redis) in front of the player
+    store: what matchmaking reads on every ``findMatch``. The store stays the truth."""
+
+    async def get(self, language: str, user_id: str) -> Rating | None: ...
+
+    async def put(self, language: str, ratings: Mapping[str, Rating]) -> None: ...
+
 
 class ResultSpool(Protocol):
     """A shared, durable place for match results the player store could not take yet: they
@@ -144,31 +177,97 @@ class Leaderboards(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class RankedRow:
+    """One row of a period leaderboard: the 1-based rank (unique: ties are broken)."""
+
+    rank: int
+    member: str
+    label: str
+    score: int
+
+
+class PeriodLeaderboards(Protocol):
+    """Leaderboards of one language and period (``domain/leaderboard_periods.py``): highest
+    score first, then whoever reached it first (to ``encoding``'s resolution), then member id."""
+
+    async def credit(
+        self, board: str, member: str, label: str, points: int, at: float, encoding: ScoreEncoding,
+        expires_at: float | None,
+    ) -> int:
+        """Add ``points`` earned at ``at`` to the member's score, atomically; the new score.
+        The time reached moves only when the score does. The board is dropped at ``expires_at``."""
+
+    async def rows(self, board: str, start: int, stop: int) -> list[RankedRow]:
+        """Rows ``start`` to ``stop`` (0-based, inclusive, ``-1``: the last) in rank order."""
+
+    async def rank(self, board: str, member: str) -> int | None:
+        """The member's 0-based place, or ``None`` if not on the board."""
+
+    async def size(self, board: str) -> int: ...
+
+
+class BoardArchive(Protocol):
+    """Snapshots of leaderboards whose period has ended (MongoDB, when configured)."""
+
+    async def archived(self, board: str) -> bool: ...
+
+    async def archive(self, board: str, rows: Sequence[RankedRow], at: float) -> None:
+        """Keep the board's final rows (replacing an earlier snapshot of the same board)."""
+
+
+@dataclass(frozen=True, slots=True)
+class QueueTicket:
+    """What a waiting player asked for and brings: the room size wanted, the rating matched on
+    (``domain/matchmaking_policy.py``), and when they joined the queue."""
+
+    size: int = 2
+    rating: float = DEFAULT_RATING
+    deviation: float = DEFAULT_DEVIATION
+    since: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class QueuedPlayer:
     """A waiting player and the instance their connection is on."""
 
     player: Player
     instance: str
+    ticket: QueueTicket = QueueTicket()
+
+    def entry(self) -> WaitingEntry:
+        """The player as the matchmaking policy sees them."""
+        return WaitingEntry(self.player.id, self.ticket.rating, self.ticket.deviation, self.ticket.since)
 
 
 class MatchQueue(Protocol):
-    """Players waiting for a match, first come first served, per language."""
+    """Players waiting for a match, one queue per language and room size, kept in rating order.
 
-    async def enqueue(self, language: str, player: Player, instance: str) -> int:
-        """Queue the player; return their 1-based position. ``already_queued`` if queued anywhere."""
+    Which group to form is the matchmaking policy's choice (the service picks it from
+    :meth:`waiting`); :meth:`claim` then takes exactly that group, atomically, or nobody, so
+    instances racing for the same players never match one twice.
+    """
+
+    async def enqueue(self, language: str, player: Player, instance: str, ticket: QueueTicket = QueueTicket()) -> int:
+        """Queue the player; return their 1-based position by arrival in their queue.
+        ``already_queued`` if queued anywhere."""
 
     async def remove(self, player_id: str) -> str | None:
         """Take the player out of whatever queue holds them; the language, or ``None``."""
 
-    async def take(self, language: str, count: int) -> list[QueuedPlayer]:
-        """Atomically take the first ``count`` players of a language, or nobody if fewer wait.
+    async def waiting(self, language: str, size: int) -> list[QueuedPlayer]:
+        """Everybody waiting for a room of ``size`` in the language, in order of arrival.
 
-        Players whose instance is no longer alive are dropped from the queue, not matched.
+        Players whose instance is no longer alive are dropped from the queue, not listed.
         """
+
+    async def claim(self, language: str, size: int, player_ids: Sequence[str]) -> list[QueuedPlayer]:
+        """Take these players out of the queue if every one of them still waits in it (in the
+        order given), otherwise take nobody and return ``[]``."""
 
     async def queued_language(self, player_id: str) -> str | None: ...
 
-    async def sizes(self) -> dict[str, int]: ...
+    async def sizes(self) -> dict[str, int]:
+        """How many wait per language (all room sizes together)."""
 
 
 class TokenRevocations(Protocol):
@@ -213,6 +312,9 @@ class RoomLeases(Protocol):
 
     async def renew(self, lease: Lease) -> bool:
         """Extend a lease; ``False`` if it was lost (expired and taken, or released)."""
+
+    async def renew_all(self, leases: Sequence[Lease]) -> list[bool]:
+        """:meth:`renew` each lease, in few round trips; one answer per lease, in order."""
 
     async def release(self, lease: Lease) -> None: ...
 
@@ -271,7 +373,9 @@ class Backplane(Protocol):
 
     async def unwatch(self, room_id: str) -> None: ...
 
-    async def publish(self, room_id: str, batch: dict[str, Any]) -> None: ...
+    async def publish(self, room_id: str, batch: dict[str, Any]) -> None:
+        """To the other instances watching the room; never back to this one (the owner delivers
+        its own batches to its players directly)."""
 
     async def send(self, instance_id: str, message: dict[str, Any]) -> None: ...
 

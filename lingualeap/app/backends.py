@@ -10,6 +10,7 @@ from typing import Any
 from twisted.application.service import IService
 
 from lingualeap.backends.memory.leaderboards import MemoryLeaderboards
+from lingualeap.backends.memory.period_boards import MemoryPeriodLeaderboards
 from lingualeap.backends.memory.players import MemoryPlayerStore
 from lingualeap.backends.memory.queue import MemoryMatchQueue
 from lingualeap.backends.memory.ratelimit import MemoryRateLimiter
@@ -22,11 +23,14 @@ from lingualeap.config import Config
 from lingualeap.domain.model import Language
 from lingualeap.ports import (
     Backplane,
+    BoardArchive,
     InstanceRegistry,
     Leaderboards,
     MatchQueue,
+    PeriodLeaderboards,
     PlayerStore,
     RateLimiter,
+    RatingCache,
     ResultSpool,
     RoomLeases,
     RoomStore,
@@ -57,6 +61,11 @@ class Backends:
     on_players_ready: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     #: Where match results waiting for the player store are also kept (Redis, when configured).
     result_spool: ResultSpool | None = None
+    #: Leaderboards per language and period, and where finished periods are archived (MongoDB).
+    period_boards: PeriodLeaderboards | None = None
+    #: Ratings per language in front of the player store (Redis, when configured).
+    rating_cache: RatingCache | None = None
+    board_archive: BoardArchive | None = None
 
 
 def memory_backends(
@@ -80,6 +89,7 @@ def memory_backends(
         backplane=backplane,
         instances=MemoryInstanceRegistry({"id": instance_id}),
         limiter=MemoryRateLimiter(clock),
+        period_boards=MemoryPeriodLeaderboards(clock),
     )
 
 
@@ -104,6 +114,8 @@ def _use_redis(
     from lingualeap.backends.redis.client import RedisAddress, RedisClient
     from lingualeap.backends.redis.instances import RedisInstanceRegistry
     from lingualeap.backends.redis.leaderboards import RedisLeaderboards
+    from lingualeap.backends.redis.period_boards import RedisPeriodLeaderboards
+    from lingualeap.backends.redis.ratings import RedisRatingCache
     from lingualeap.backends.redis.players import RedisPlayerStore
     from lingualeap.backends.redis.queue import RedisMatchQueue
     from lingualeap.backends.redis.ratelimit import RedisRateLimiter
@@ -127,6 +139,8 @@ def _use_redis(
     if not config.mongo_uri:
         backends.players = RedisPlayerStore(client, clock)
     backends.leaderboards = RedisLeaderboards(client)
+    backends.period_boards = RedisPeriodLeaderboards(client)
+    backends.rating_cache = RedisRatingCache(client)
     backends.queue = RedisMatchQueue(client)
     backends.revocations = RedisTokenRevocations(client, clock)
     backends.result_spool = RedisResultSpool(client)
@@ -143,12 +157,14 @@ def _use_redis(
 
 def _use_mongo(backends: Backends, config: Config, clock: Clock) -> None:
     """Users, finished matches and word progress move to MongoDB (whether or not Redis is used)."""
+    from lingualeap.backends.mongo.archive import MongoBoardArchive
     from lingualeap.backends.mongo.connection import MongoService, MongoSettings
     from lingualeap.backends.mongo.players import MongoPlayerStore
 
     service = MongoService(MongoSettings.from_config(config), clock)
     store = MongoPlayerStore(service, clock, config.instance_id)
     backends.players = store
+    backends.board_archive = MongoBoardArchive(service)
     # Interrupted credits are finished first, so what is rebuilt from the store includes them.
     backends.on_players_ready.insert(0, store.finish_interrupted)
     service.on_ready = backends.on_players_ready

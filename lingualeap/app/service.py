@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from autobahn.twisted.resource import WebSocketResource
@@ -31,10 +32,16 @@ CLOSE_SERVICE_RESTART = 1012
 class LinguaLeapService(MultiService):
     log = Logger()
 
-    def __init__(self, config: Config, reactor: Any, languages: dict[str, Language] | None = None) -> None:
+    def __init__(
+        self, config: Config, reactor: Any, languages: dict[str, Language] | None = None, *, freeze_gc: bool = False
+    ) -> None:
+        """``freeze_gc``: once started, leave everything built so far (word banks, modules) out of
+        the garbage collector's full collections, whose pauses were the latency tail under load.
+        For a server process (twistd); not for tests that build many servers in one process."""
         super().__init__()
         self.config = config
         self._reactor = reactor
+        self._freeze_gc = freeze_gc
         self.server: Server = build_server(config, reactor, languages=languages)
         settings = WebSocketSettings(
             allow_guests=config.allow_guests,
@@ -57,6 +64,7 @@ class LinguaLeapService(MultiService):
             clock=self.server.clock,
             throttle=self.server.throttle,
             addresses=self.addresses,
+            revoker=self.server.revoker,
         )
         # Socket.IO at /socket.io/ for the original clients: the same settings and services.
         self.socketio = build_game_socketio(
@@ -67,6 +75,9 @@ class LinguaLeapService(MultiService):
             presence=self.server.presence,
             metrics=self.server.metrics,
             clock=self.server.clock,
+            throttle=self.server.throttle,
+            addresses=self.addresses,
+            revoker=self.server.revoker,
         )
         self.site: Site = build_site(
             build_root(
@@ -80,6 +91,7 @@ class LinguaLeapService(MultiService):
                     self.server.tokens.ttl,
                     allowed_origins=config.allowed_origins,
                     addresses=self.addresses,
+                    boards=self.server.boards,
                 ),
                 websocket=WebSocketResource(self.ws_factory),
                 health=HealthResource(self.server.health),
@@ -108,7 +120,13 @@ class LinguaLeapService(MultiService):
         self.ws_factory.doStart()
         self.server.host.start()
         self.server.game.start(self.server.clock)
+        self.server.matchmaking.start()
+        if self.server.boards is not None:
+            self.server.boards.start()
         super().startService()
+        if self._freeze_gc:
+            gc.collect()
+            gc.freeze()
         self.log.info(
             "LinguaLeap {instance} serving on {listen} ({languages})",
             instance=self.config.instance_id,
@@ -126,6 +144,9 @@ class LinguaLeapService(MultiService):
                 self.log.info("draining for {seconds}s before shutting down", seconds=self.config.drain_seconds)
                 await task.deferLater(self._reactor, self.config.drain_seconds, lambda: None)
             server.game.stop()
+            server.matchmaking.stop()
+            if server.boards is not None:
+                server.boards.stop()
             try:
                 await server.game.hand_off()
             except Exception:

@@ -27,6 +27,12 @@ class Options(usage.Options):
         ["intermission", None, "2", "Seconds between the end of a round and the next one."],
         ["reconnect-grace", None, "30",
          "Seconds a disconnected player's seat is kept for them to reconnect and resume (0 = none)."],
+        ["bot-after", None, "30",
+         "Seconds a player waits for a match before a practice match against a bot starts (0 = never)."],
+        ["match-window", None, "50", "Rating points a new queuer accepts opponents within (before widening)."],
+        ["match-window-widen", None, "10", "Rating points the matchmaking window widens by per second waited."],
+        ["match-window-max", None, "400", "Widest matchmaking window in rating points."],
+        ["queue-status-interval", None, "2", "Seconds between queueStatus updates to waiting players."],
         ["drain-seconds", None, "2",
          "On shutdown, seconds to fail health checks before handing rooms over and closing."],
         ["bcrypt-rounds", None, "12", "bcrypt cost factor for password hashes (4-16)."],
@@ -98,4 +104,4 @@ def makeService(options: Options) -> IService:
     from lingualeap.app.service import LinguaLeapService
 
     reactor_: Any = reactor
-    return LinguaLeapService(options["config"], reactor_, languages=options["languages"])
+    return LinguaLeapService(options["config"], reactor_, languages=options["languages"], freeze_gc=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import random
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -11,12 +13,15 @@ from twisted.internet.threads import deferToThreadPool
 
 from lingualeap import __version__
 from lingualeap.app.backends import Backends, build_backends
+from lingualeap.backends.memory.period_boards import MemoryPeriodLeaderboards
 from lingualeap.clock import Clock, ReactorClock
 from lingualeap.config import Config
 from lingualeap.domain.model import Language
+from lingualeap.domain.matchmaking_policy import MatchmakingConfig
 from lingualeap.domain.room import Rules
 from lingualeap.ports import PlayerStore
 from lingualeap.services.accounts import AccountService
+from lingualeap.services.bots import PracticeBots
 from lingualeap.services.cluster import Cluster
 from lingualeap.services.fanout import Fanout
 from lingualeap.services.game import GameService
@@ -24,10 +29,15 @@ from lingualeap.services.matchmaking import MatchmakingService
 from lingualeap.services.metrics import Metrics
 from lingualeap.services.passwords import PasswordHasher
 from lingualeap.services.play import PlayService
+from lingualeap.services.leaderboards import LeaderboardService
 from lingualeap.services.presence import Presence
+from lingualeap.services.progression import ProgressionService
+from lingualeap.services.ratings import Ratings
 from lingualeap.services.outbox import OutboxService
 from lingualeap.services.results import ResultsService
+from lingualeap.services.revocation import Revoker
 from lingualeap.services.room_host import RoomHost
+from lingualeap.services.word_choice import WordChooser
 from lingualeap.services.throttle import Throttle
 from lingualeap.services.tokens import TokenService
 from lingualeap.words.loader import load_languages
@@ -54,6 +64,10 @@ class Server:
     started_at: float
 
     draining: bool = False
+    #: Per-language leaderboards by period (issue 8).
+    boards: LeaderboardService | None = None
+    #: Closes open connections whose token was revoked, here and (over the backplane) elsewhere.
+    revoker: Revoker | None = None
 
     def health(self) -> dict[str, Any]:
         dependencies = [check() for check in self.backends.health]
@@ -91,8 +105,14 @@ def build_server(config: Config, reactor: Any, clock: Clock | None = None,
     backends = backends or build_backends(config, clock, reactor, languages)
     presence = Presence(on_change=metrics.observe_presence)
     cluster = Cluster(backends.backplane, presence, clock)
+    boards = LeaderboardService(
+        backends.period_boards or MemoryPeriodLeaderboards(clock), clock, languages, backends.board_archive
+    )
+    ratings = Ratings(backends.players, backends.rating_cache)
     results = ResultsService(backends.players, backends.leaderboards, cluster, clock=clock, metrics=metrics,
-                             spool=backends.result_spool)
+                             spool=backends.result_spool,
+                             progression=ProgressionService(backends.players, cluster), period_boards=boards,
+                             ratings=ratings)
     if results.outbox is not None:
         # Stopped with the process (one last attempt, then a log of anything still waiting).
         backends.services.append(OutboxService(results.outbox))
@@ -120,9 +140,24 @@ def build_server(config: Config, reactor: Any, clock: Clock | None = None,
     )
     game = GameService(host=host, cluster=cluster, fanout=fanout, leases=backends.leases,
                        rooms=backends.rooms, languages=languages, clock=clock)
-    matchmaking = MatchmakingService(backends.queue, game, presence, metrics)
+    rng = random.Random(config.word_seed) if config.word_seed is not None else None
+    bots = (
+        PracticeBots(game, presence, clock, config.round_seconds,
+                     random.Random(config.word_seed) if config.word_seed is not None else None)
+        if config.bot_after > 0 else None
+    )
+    matchmaking = MatchmakingService(
+        backends.queue, game, presence, metrics, clock=clock, ratings=ratings, bots=bots,
+        config=MatchmakingConfig(
+            initial_window=config.match_window, widen_per_second=config.match_window_widen,
+            max_window=config.match_window_max, bot_after=config.bot_after if bots is not None else math.inf,
+        ),
+        status_interval=config.queue_status_interval,
+    )
+    game.words = WordChooser(backends.players, languages, clock, rng)
     tokens = TokenService(config.jwt_keys or config.jwt_secret, clock)
     throttle = _throttle(config, backends, clock)
+    revoker = Revoker(presence, cluster, clock)
     pool = reactor.getThreadPool()
     hasher = PasswordHasher(lambda fn: deferToThreadPool(reactor, pool, fn), rounds=config.bcrypt_rounds)
     accounts = AccountService(
@@ -134,13 +169,14 @@ def build_server(config: Config, reactor: Any, clock: Clock | None = None,
         results=results,
         clock=clock,
         throttle=throttle,
+        revoker=revoker,
     )
     play = PlayService(game, matchmaking, metrics, throttle=throttle)
     return Server(
         config=config, clock=clock, metrics=metrics, languages=languages, presence=presence,
         backends=backends, players=backends.players, host=host, game=game, matchmaking=matchmaking,
         accounts=accounts, results=results, play=play, tokens=tokens, throttle=throttle,
-        started_at=time.monotonic(),
+        started_at=time.monotonic(), boards=boards, revoker=revoker,
     )
 
 

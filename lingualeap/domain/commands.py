@@ -34,12 +34,25 @@ def _language(data: Mapping[str, Any]) -> str:
 
 @dataclass(frozen=True, slots=True)
 class FindMatch:
+    """Wait for a public match in ``language`` for a room of ``players`` (2-4, default 2);
+    ``practice=False`` declines the practice match against a bot offered after a long wait."""
+
     NAME: ClassVar[str] = "findMatch"
     language: str
+    players: int = 2
+    practice: bool = True
 
     @classmethod
     def parse(cls, data: Mapping[str, Any]) -> FindMatch:
-        return cls(language=_language(data))
+        players = data.get("players")
+        if players is None:
+            players = 2
+        elif isinstance(players, bool) or not isinstance(players, int) or not 2 <= players <= 4:
+            raise GameError("invalid_field", "players must be a whole number from 2 to 4")
+        practice = data.get("practice", True)
+        if not isinstance(practice, bool):
+            raise GameError("invalid_field", "practice must be true or false")
+        return cls(language=_language(data), players=players, practice=practice)
 
 
 @dataclass(frozen=True, slots=True)

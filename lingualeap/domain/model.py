@@ -28,6 +28,10 @@ class Language:
     pairs: tuple[WordPair, ...]
 
 
+#: Ids of the server's practice bots start with this (no account can have such an id).
+BOT_ID_PREFIX = "bot-"
+
+
 @dataclass(frozen=True, slots=True)
 class Player:
     """A player as the rules see one: a stable id, a display name, and whether it is a guest."""
@@ -35,6 +39,11 @@ class Player:
     id: str
     username: str
     guest: bool = False
+
+    @property
+    def bot(self) -> bool:
+        """A server practice bot (always a guest too): matches against one are not rated."""
+        return self.id.startswith(BOT_ID_PREFIX)
 
     def public(self) -> dict[str, str]:
         return {"id": self.id, "username": self.username}

@@ -12,8 +12,10 @@ def _word(raw: Any) -> WordPair:
     return WordPair(raw["english"], raw["answer"], tuple(raw.get("alternatives", ())), int(raw.get("tier", 1)))
 
 
-def to_dict(state: RoomState) -> dict[str, Any]:
-    return {
+def to_dict(state: RoomState, *, words: bool = True) -> dict[str, Any]:
+    """``words=False`` leaves out the room's words, which never change: a store that keeps them
+    apart writes them once, not with every change (see :func:`words_to_list`)."""
+    raw = {
         "room_id": state.room_id,
         "language": state.language,
         "private": state.private,
@@ -24,10 +26,6 @@ def to_dict(state: RoomState) -> dict[str, Any]:
             "intermission": state.rules.intermission,
             "max_players": state.rules.max_players,
         },
-        "words": [
-            {"english": w.english, "answer": w.answer, "alternatives": list(w.alternatives), "tier": w.tier}
-            for w in state.words
-        ],
         "created_at": state.created_at,
         "players": [{"id": p.id, "username": p.username, "guest": p.guest} for p in state.players],
         "scores": dict(state.scores),
@@ -48,9 +46,18 @@ def to_dict(state: RoomState) -> dict[str, Any]:
         "seq": state.seq,
         "away": dict(state.away),
     }
+    if words:
+        raw["words"] = words_to_list(state.words)
+    return raw
 
 
-def from_dict(raw: dict[str, Any]) -> RoomState:
+def words_to_list(words: tuple[WordPair, ...]) -> list[dict[str, Any]]:
+    return [{"english": w.english, "answer": w.answer, "alternatives": list(w.alternatives), "tier": w.tier}
+            for w in words]
+
+
+def from_dict(raw: dict[str, Any], words: list[Any] | None = None) -> RoomState:
+    """The state of :func:`to_dict`; ``words`` if it was made without them."""
     rules = raw["rules"]
     return RoomState(
         room_id=raw["room_id"],
@@ -63,7 +70,7 @@ def from_dict(raw: dict[str, Any]) -> RoomState:
             intermission=float(rules["intermission"]),
             max_players=int(rules["max_players"]),
         ),
-        words=tuple(_word(w) for w in raw["words"]),
+        words=tuple(_word(w) for w in (raw["words"] if "words" in raw else words or ())),
         created_at=float(raw["created_at"]),
         players=tuple(Player(p["id"], p["username"], bool(p["guest"])) for p in raw["players"]),
         scores={k: int(v) for k, v in raw["scores"].items()},

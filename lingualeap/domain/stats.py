@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from lingualeap.domain.model import BOT_ID_PREFIX
 from lingualeap.domain.rating import Rating, rate_match
 from lingualeap.domain.results import MatchResult
 
@@ -27,15 +28,20 @@ def new_ratings(result: MatchResult, ratings: Mapping[str, Rating]) -> dict[str,
     """Ratings of the match's registered players after it (Glicko-2, see ``domain/rating.py``).
 
     Guests take part as newcomers, so beating one counts, but their ratings are not kept.
+    A practice match against a server bot is not rated at all.
     ``ratings`` holds the registered players' current ratings (missing: newcomer).
     """
-    if len(result.players) < 2:
+    if len(result.players) < 2 or any(is_bot(p.id) for p in result.players):
         return {}
     rated = rate_match(
         {p.id: ratings[p.id] for p in result.players if not p.guest and p.id in ratings},
         [(p.id, float(p.score)) for p in result.players],
     )
     return {p.id: rated[p.id] for p in result.players if not p.guest}
+
+
+def is_bot(player_id: str) -> bool:
+    return player_id.startswith(BOT_ID_PREFIX)
 
 
 def best_streak(result: MatchResult, player_id: str) -> int:

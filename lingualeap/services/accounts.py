@@ -11,15 +11,17 @@ from typing import Any
 from twisted.logger import Logger
 
 from lingualeap.clock import Clock
+from lingualeap.domain import progression as progression_rules
 from lingualeap.domain import validation
 from lingualeap.domain.errors import GameError
 from lingualeap.domain.model import Player
 from lingualeap.domain.rating import display_rating
 from lingualeap.domain.results import MatchResult
 from lingualeap.domain.scoring import level_for_xp
-from lingualeap.ports import LanguageStats, Leaderboards, PlayerStore, TokenRevocations, UserRecord
+from lingualeap.ports import LanguageStats, Leaderboards, PlayerStore, ProgressionRecord, TokenRevocations, UserRecord
 from lingualeap.services.passwords import PasswordHasher
 from lingualeap.services.results import GLOBAL_BOARD, ResultsService
+from lingualeap.services.revocation import Revocation, Revoker
 from lingualeap.services.throttle import Throttle
 from lingualeap.services.tokens import Claims, TokenService
 
@@ -46,13 +48,26 @@ def public_user(user: UserRecord) -> dict[str, Any]:
     }
 
 
-def profile(user: UserRecord) -> dict[str, Any]:
-    return {
+def profile(user: UserRecord, progression: ProgressionRecord | None = None, now: float = 0.0) -> dict[str, Any]:
+    """The profile; with the user's progression, also their level progress, daily streak (as it
+    stands at ``now``) and achievements."""
+    shown = {
         **public_user(user),
         "gamesPlayed": user.games_played,
         "wins": user.wins,
         "createdAt": int(user.created_at * 1000),
         "languages": {s.language: language_stats(s) for s in user.stats},
+    }
+    if progression is None:
+        return shown
+    level = progression_rules.level_progress(user.total_xp)
+    daily = progression.progress.daily
+    today = progression_rules.utc_day(now)
+    return {
+        **shown,
+        "levelProgress": {"level": level.level, "xp": level.into_level, "size": level.level_size},
+        "dailyStreak": {"current": progression_rules.streak_alive(daily, today), "best": daily.best},
+        "achievements": progression_rules.profile_achievements(progression.progress),
     }
 
 
@@ -61,7 +76,10 @@ def language_stats(stats: LanguageStats) -> dict[str, Any]:
         "games": stats.games,
         "wins": stats.wins,
         "xp": stats.xp,
+        # Conservative (r - 2 RD): what ranks and shows; the estimate and its deviation beside it.
         "rating": display_rating(stats.rating),
+        "ratingEstimate": round(stats.rating.rating),
+        "ratingDeviation": round(stats.rating.deviation),
         "bestStreak": stats.best_streak,
     }
 
@@ -91,6 +109,11 @@ def match_summary(result: MatchResult, player_id: str) -> dict[str, Any]:
     }
 
 
+def retired_version(user_id: str, version: int) -> str:
+    """The revocation key that voids every token of ``user_id`` issued at ``version``."""
+    return f"version:{user_id}:{version}"
+
+
 class AccountService:
     log = Logger()
 
@@ -105,7 +128,9 @@ class AccountService:
         results: ResultsService,
         clock: Clock,
         throttle: Throttle | None = None,
+        revoker: Revoker | None = None,
     ) -> None:
+        """``revoker`` closes open connections whose token stops working (on every instance)."""
         self._store = store
         self._revocations = revocations
         self._tokens = tokens
@@ -114,6 +139,15 @@ class AccountService:
         self._results = results
         self._clock = clock
         self._throttle = throttle
+        self._revoker = revoker
+
+    @property
+    def tokens(self) -> TokenService:
+        return self._tokens
+
+    async def _revoked(self, revocation: Revocation) -> None:
+        if self._revoker is not None:
+            await self._revoker.revoke(revocation)
 
     def _issue(self, user: UserRecord) -> Session:
         token, claims = self._tokens.issue(user.id, user.name, user.token_version)
@@ -171,11 +205,14 @@ class AccountService:
 
     async def logout(self, claims: Claims) -> None:
         await self._revocations.revoke(claims.token_id, claims.expires_at)
+        await self._revoked(Revocation(claims.user_id, token_id=claims.token_id))
 
     async def logout_everywhere(self, user: UserRecord, claims: Claims) -> None:
         """Every token of the user stops working, on every instance: its version moves on."""
         await self._store.update_user(user.id, {"token_version": user.token_version + 1})
+        await self._retire_version(user)
         await self._revocations.revoke(claims.token_id, claims.expires_at)
+        await self._revoked(Revocation(user.id, below_version=user.token_version + 1))
         self.log.info("user {user_id} logged out everywhere", user_id=user.id)
 
     async def authenticate(self, token: str) -> tuple[UserRecord, Claims]:
@@ -191,8 +228,41 @@ class AccountService:
         return user, claims
 
     async def player_for(self, token: str) -> Player:
-        user, _ = await self.authenticate(token)
-        return Player(id=user.id, username=user.name, guest=False)
+        return (await self.identify(token))[0]
+
+    async def identify(self, token: str) -> tuple[Player, Claims]:
+        """The player a connection's token speaks for, and the claims to revoke it by.
+
+        While the user store is unreachable, a signed, unexpired token that was not revoked is
+        taken at its word, so registered players can still connect and play; their results
+        wait in the outbox like everyone's.
+        """
+        try:
+            user, claims = await self.authenticate(token)
+        except GameError as e:
+            if e.code != "unavailable":
+                raise
+            claims = self._tokens.verify(token)
+            if await self._revocations.is_revoked(retired_version(claims.user_id, claims.version)):
+                raise GameError("unauthorized", "this token was revoked") from None
+            self.log.warn("user store unreachable: {user_id} connects on the strength of a token",
+                          user_id=claims.user_id)
+            return Player(id=claims.user_id, username=claims.name, guest=False), claims
+        return Player(id=user.id, username=user.name, guest=False), claims
+
+    async def _retire_version(self, user: UserRecord) -> None:
+        """Remember that tokens of ``user``'s current version are void (seen even without the store)."""
+        now = self._clock.now()
+        await self._revocations.revoke(retired_version(user.id, user.token_version), now + self._tokens.ttl)
+
+    async def profile(self, user: UserRecord) -> dict[str, Any]:
+        """What ``GET /api/users/profile`` shows: stats, ratings, level, streak, achievements."""
+        try:
+            progression = await self._store.progression(user.id)
+        except Exception:
+            self.log.failure("no progression for the profile of {user}", user=user.id)
+            progression = None
+        return profile(user, progression, self._clock.now())
 
     async def update_profile(self, user: UserRecord, body: Mapping[str, Any]) -> Session:
         changes: dict[str, Any] = {}
@@ -207,6 +277,9 @@ class AccountService:
             # A new password ends every session that knew the old one (the caller gets a new token).
             changes["token_version"] = user.token_version + 1
         updated = await self._store.update_user(user.id, changes) if changes else user
+        if "token_version" in changes:
+            await self._retire_version(user)
+            await self._revoked(Revocation(user.id, below_version=changes["token_version"]))
         if "name" in changes:
             await self._rename_on_boards(updated)
         return self._issue(updated)
@@ -222,6 +295,7 @@ class AccountService:
             raise GameError("forbidden", "you can only delete your own account")
         before = await self._boards.top(GLOBAL_BOARD, 10)
         await self._store.delete_user(user.id)
+        await self._revoked(Revocation(user.id))
         await self._boards.remove(GLOBAL_BOARD, user.id)
         await self._results.announce_if_changed(before)
         self.log.info("deleted user {user_id}", user_id=user.id)

@@ -9,10 +9,12 @@ they missed first; live events that arrive meanwhile wait and follow in order.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 
 from lingualeap.domain import room as rules
 from lingualeap.domain.events import Event
@@ -45,6 +47,12 @@ class Fanout:
         self._room_of: dict[str, str] = {}  # local player → room
         self._delivered: dict[Seat, int] = {}  # last sequence number each local seat received
         self._resuming: dict[Seat, list[Event]] = {}  # live events held back during a replay
+        self._hearing: dict[str, list[Deferred[None]]] = {}  # rooms being subscribed → who waits
+        self._on_still_here: Callable[[str, str], None] | None = None
+
+    def on_still_here(self, callback: Callable[[str, str], None]) -> None:
+        """Call ``callback(room, player)`` when the room reports a player away who is connected here."""
+        self._on_still_here = callback
 
     # -- membership ---------------------------------------------------------------------------
     def room_of(self, player_id: str) -> str | None:
@@ -63,7 +71,31 @@ class Fanout:
         for player_id in player_ids:
             self._room_of[player_id] = room_id
         if first:
+            await self._watch(room_id)
+        elif room_id in self._hearing:
+            # Another player's subscription to this room is on its way: reading the room's log
+            # before the channel is heard would let an event slip between the two.
+            waiter: Deferred[None] = Deferred()
+            self._hearing[room_id].append(waiter)
+            await waiter
+
+    async def _watch(self, room_id: str) -> None:
+        waiters: list[Deferred[None]] = []
+        self._hearing[room_id] = waiters
+        outcome: Failure | None = None
+        try:
             await self._backplane.watch(room_id)
+        except Exception:
+            outcome = Failure()
+            raise
+        finally:
+            if self._hearing.get(room_id) is waiters:
+                del self._hearing[room_id]
+            for waiter in waiters:
+                if outcome is None:
+                    waiter.callback(None)
+                else:
+                    waiter.errback(outcome)
 
     async def forget(self, room_id: str, player_id: str) -> None:
         """A local player is not (or no longer) in the room, or no longer connected here."""
@@ -97,11 +129,16 @@ class Fanout:
 
     def _deliver(self, room_id: str, event: Event) -> None:
         seq = _seq(event)
+        members = self._members.get(room_id, ())
         fresh = []
         for player_id in event.to or ():
             seat = (room_id, player_id)
             if seat in self._resuming:
                 self._resuming[seat].append(event)
+                continue
+            if player_id not in members:
+                # Connected here but not (or no longer) in the room here: a connection that has
+                # not resumed yet must get what it missed in order, from the replay.
                 continue
             if seq and seq <= self._delivered.get(seat, 0):
                 continue  # this player already has it
@@ -122,18 +159,25 @@ class Fanout:
             for player_id in event.to or ():
                 self._later(self.forget(room_id, player_id), room_id)
             return
+        if event.name == "playerDisconnected":
+            # A connection that closed elsewhere after the player had resumed here: the room
+            # must hear that they are back, or their seat would lapse while they play.
+            absent = event.data.get("player")
+            player_id = str(absent.get("id", "")) if isinstance(absent, dict) else ""
+            seat = (room_id, player_id)
+            if (
+                player_id in members
+                and seat not in self._resuming
+                and self._presence.is_connected(player_id)
+                and self._on_still_here is not None
+            ):
+                self._on_still_here(room_id, player_id)
+            return
         if event.name == "playerLeft":
             leaver = event.data.get("player")
             if isinstance(leaver, dict) and leaver.get("id") in members:
                 self._later(self.forget(room_id, str(leaver["id"])), room_id)
             return
-        players = event.data.get("players")
-        if isinstance(players, list):
-            for player in players:
-                player_id = str(player.get("id", "")) if isinstance(player, dict) else ""
-                if player_id and self._presence.is_connected(player_id) and player_id not in members:
-                    members.add(player_id)
-                    self._room_of[player_id] = room_id
 
     def _later(self, work: Any, room_id: str) -> None:
         d = Deferred.fromCoroutine(work)

@@ -28,6 +28,7 @@ from lingualeap.ports import QueuedPlayer, RoomLeases, RoomStore
 from lingualeap.services.cluster import Cluster
 from lingualeap.services.fanout import Fanout
 from lingualeap.services.room_host import RoomHost
+from lingualeap.services.word_choice import WordChooser
 
 #: Attempts to find or create a private room when instances race to create the same id.
 CREATE_ATTEMPTS = 3
@@ -72,6 +73,7 @@ class GameService:
         self.instance_id = cluster.instance_id
         cluster.on_room_batch(fanout.room_batch)
         cluster.on_resubscribe(fanout.resync)
+        fanout.on_still_here(self._back)
         cluster.register("join", self._remote_join)
         cluster.register("leave", self._remote_leave)
         cluster.register("guess", self._remote_guess)
@@ -80,6 +82,8 @@ class GameService:
         cluster.register("reconnect", self._remote_reconnect)
         cluster.on_broadcast("handoff", self._handoff_received)
         self._orphan_check: Cancellable | None = None
+        #: Chooses matchmaking rooms' words for their players (``services/word_choice.py``).
+        self.words: WordChooser | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self, clock: Clock, interval: float = ORPHAN_CHECK_INTERVAL) -> None:
@@ -92,6 +96,8 @@ class GameService:
 
     def _check_orphans(self) -> None:
         for room_id in self._fanout.watched():
+            if self._host.owns(room_id):
+                continue  # ours: no need to ask the store who owns it
             d = Deferred.fromCoroutine(self._adopt_if_orphaned(room_id))
             d.addErrback(self._check_failed, room_id)
 
@@ -139,7 +145,8 @@ class GameService:
 
     # -- commands --------------------------------------------------------------------------
     async def create_match(self, queued: Sequence[QueuedPlayer], language_id: str) -> str:
-        """Host a matchmaking room for players who may be connected to any instance."""
+        """Host a matchmaking room for players who may be connected to any instance, with words
+        chosen for them (adaptive words, when a chooser is set; else drawn at random)."""
         language = self.language(language_id)
         room_id = new_room_id("m")
         by_instance: dict[str, list[str]] = {}
@@ -147,7 +154,9 @@ class GameService:
             by_instance.setdefault(entry.instance, []).append(entry.player.id)
         for instance, player_ids in by_instance.items():
             await self._cluster.call(instance, "expect", {"room": room_id, "players": player_ids})
-        await self._host.create(room_id, language.id, private=False, players=[q.player for q in queued])
+        players = [q.player for q in queued]
+        words = await self.words.choose(language.id, players, self.rules.rounds) if self.words else None
+        await self._host.create(room_id, language.id, private=False, players=players, words=words)
         return room_id
 
     async def join_room(self, player: Player, room_id: str, language_id: object) -> None:
@@ -212,7 +221,10 @@ class GameService:
         self._fanout.replay(room_id, player.id, last_seq, logged, latest)
         # The player is back in the room's stream already; telling the owner may have to wait
         # until a dead owner's room has been adopted, so it retries in the background.
-        self._notify_owner(room_id, "reconnect", {"room": room_id, "player": player.id})
+        self._back(room_id, player.id)
+
+    def _back(self, room_id: str, player_id: str) -> None:
+        self._notify_owner(room_id, "reconnect", {"room": room_id, "player": player_id})
 
     def _notify_owner(self, room_id: str, operation: str, args: dict[str, Any], attempts: int = 15) -> None:
         async def notify() -> None:

@@ -1,53 +1,128 @@
-"""Public matchmaking: queue players by language and form a room as soon as two wait."""
+"""Public matchmaking: skill-balanced rooms of 2-4 players per language.
+
+Players wait in a queue per language and room size, with their rating in that language
+(newcomers and guests: a newcomer's). Whenever somebody joins, and every ``status_interval``
+seconds after that, the instance looks at the queues its waiting players are in, forms every
+group the matchmaking policy allows (``domain/matchmaking_policy.py``: the closest group within
+windows that widen with waiting time) and claims each atomically, so instances racing for the
+same players never match one twice. Waiting players get ``queueStatus`` on every look; one who
+waited ``bot_after`` seconds gets a practice match against a bot at their level instead.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
+from lingualeap.clock import Cancellable, Clock
 from lingualeap.domain.errors import GameError
 from lingualeap.domain.events import Event
+from lingualeap.domain.matchmaking_policy import (
+    DEFAULT_CONFIG,
+    MAX_GROUP,
+    MIN_GROUP,
+    MatchmakingConfig,
+    pick_group,
+    queue_status,
+)
 from lingualeap.domain.model import Player
-from lingualeap.ports import EventSink, MatchQueue
+from lingualeap.domain.rating import Rating
+from lingualeap.ports import EventSink, MatchQueue, QueuedPlayer, QueueTicket
+from lingualeap.services.bots import PracticeBots
 from lingualeap.services.game import GameService
 from lingualeap.services.metrics import Metrics
+from lingualeap.services.ratings import Ratings
 
 MATCH_SIZE = 2
+#: Times a group is picked again after another instance claimed one of its members first.
+CLAIM_ATTEMPTS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class _Waiter:
+    """A player of this instance waiting in a queue."""
+
+    player: Player
+    language: str
+    size: int
+    #: Whether a practice match against a bot may be started after a long wait.
+    practice: bool = True
 
 
 class MatchmakingService:
     log = Logger()
 
-    def __init__(self, queue: MatchQueue, game: GameService, sink: EventSink, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        queue: MatchQueue,
+        game: GameService,
+        sink: EventSink,
+        metrics: Metrics,
+        *,
+        clock: Clock | None = None,
+        ratings: Ratings | None = None,
+        config: MatchmakingConfig = DEFAULT_CONFIG,
+        bots: PracticeBots | None = None,
+        status_interval: float = 2.0,
+    ) -> None:
         self._queue = queue
         self._game = game
         self._sink = sink
         self._metrics = metrics
+        self._clock = clock
+        self._ratings = ratings
+        self._config = config
+        self._bots = bots
+        self._interval = status_interval
+        self._waiters: dict[str, _Waiter] = {}
+        self._loop: Cancellable | None = None
+        self._looking = False
 
-    async def find_match(self, player: Player, language_id: object) -> None:
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> None:
+        """Send ``queueStatus``, widen windows and offer bots every ``status_interval`` seconds."""
+        if self._clock is not None and self._loop is None:
+            self._loop = self._clock.looping_call(self._interval, self._tick)
+
+    def stop(self) -> None:
+        if self._loop is not None:
+            self._loop.cancel()
+            self._loop = None
+
+    def _now(self) -> float:
+        return self._clock.now() if self._clock is not None else 0.0
+
+    # -- commands --------------------------------------------------------------------------
+    async def find_match(self, player: Player, language_id: object, size: int = MATCH_SIZE,
+                         *, practice: bool = True) -> None:
         language = self._game.language(language_id)
+        if isinstance(size, bool) or not isinstance(size, int) or not MIN_GROUP <= size <= MAX_GROUP:
+            raise GameError("invalid_field", f"players must be a whole number from {MIN_GROUP} to {MAX_GROUP}")
         room_id = self._game.room_of(player.id)
         if room_id is not None:
             raise GameError("already_in_room", f"you are already in room {room_id}; leave it first")
+        rating = await self._ratings.current(player, language.id) if self._ratings is not None else Rating()
+        ticket = QueueTicket(size, rating.rating, rating.deviation, self._now())
         try:
-            position = await self._queue.enqueue(language.id, player, self._game.instance_id)
+            position = await self._queue.enqueue(language.id, player, self._game.instance_id, ticket)
         except GameError as e:
             if e.code != "unavailable":
                 raise
             raise GameError(
                 "unavailable", "matchmaking is paused while the server reconnects to its store; try again shortly"
             ) from e
-        self._sink.deliver([player.id], Event("queued", {"language": language.id, "position": position}))
-        group = await self._queue.take(language.id, MATCH_SIZE)
-        if group:
-            try:
-                await self._game.create_match(group, language.id)
-            except Exception:
-                self.log.failure("forming a {language} match failed; the players wait again", language=language.id)
-                for entry in group:
-                    await self._queue.enqueue(language.id, entry.player, entry.instance)
+        self._waiters[player.id] = _Waiter(player, language.id, size, practice)
+        queued: dict[str, object] = {"language": language.id, "position": position}
+        if size != MATCH_SIZE:
+            queued["players"] = size  # a duel's `queued` stays as clients have always seen it
+        self._sink.deliver([player.id], Event("queued", queued))
+        await self._form_groups(language.id, size)
         await self._publish_sizes()
 
     async def cancel(self, player_id: str) -> None:
+        self._waiters.pop(player_id, None)
         language = await self._queue.remove(player_id)
         if language is None:
             raise GameError("not_queued", "you are not waiting for a match")
@@ -58,8 +133,107 @@ class MatchmakingService:
         return await self._queue.queued_language(player_id) is not None
 
     async def player_gone(self, player_id: str) -> None:
+        self._waiters.pop(player_id, None)
         if await self._queue.remove(player_id) is not None:
             await self._publish_sizes()
+
+    # -- forming groups --------------------------------------------------------------------
+    async def _take(self, language: str, size: int, skip: set[str]) -> list[QueuedPlayer]:
+        """Claim the closest group the policy allows now (not containing ``skip``), or nobody."""
+        for _ in range(CLAIM_ATTEMPTS):
+            waiting = [q for q in await self._queue.waiting(language, size) if q.player.id not in skip]
+            group = pick_group([q.entry() for q in waiting], self._now(), size, self._config)
+            if group is None:
+                return []
+            chosen = {e.player_id for e in group}
+            # In order of arrival: the room lists its players as they came.
+            in_order = [q.player.id for q in waiting if q.player.id in chosen]
+            claimed = await self._queue.claim(language, size, in_order)
+            if claimed:
+                return claimed
+        return []
+
+    async def _form_groups(self, language: str, size: int) -> None:
+        """Form every group the queue allows. A group whose room could not be created waits
+        again, and the others are still formed (it is retried on the next look)."""
+        failed: set[str] = set()
+        while group := await self._take(language, size, failed):
+            waited = self._stop_waiting(group)
+            try:
+                await self._game.create_match(group, language)
+            except Exception:
+                self.log.failure("forming a {language} match failed; the players wait again", language=language)
+                failed.update(entry.player.id for entry in group)
+                await self._requeue(language, group, waited)
+
+    def _stop_waiting(self, group: list[QueuedPlayer]) -> dict[str, _Waiter]:
+        """Forget the group's local waiters, returning them in case the group must wait again."""
+        popped = {entry.player.id: self._waiters.pop(entry.player.id, None) for entry in group}
+        return {player_id: waiter for player_id, waiter in popped.items() if waiter is not None}
+
+    async def _requeue(self, language: str, group: list[QueuedPlayer], waited: dict[str, _Waiter]) -> None:
+        for entry in group:
+            if entry.player.bot:
+                continue
+            try:
+                await self._queue.enqueue(language, entry.player, entry.instance, entry.ticket)
+            except GameError as e:
+                self.log.warn("{player} could not wait again: {why}", player=entry.player.id, why=e.message)
+                continue
+            if entry.instance == self._game.instance_id:
+                before = waited.get(entry.player.id)
+                self._waiters[entry.player.id] = _Waiter(entry.player, language, entry.ticket.size,
+                                                         before.practice if before else True)
+
+    # -- the periodic look -----------------------------------------------------------------
+    def _tick(self) -> None:
+        if self._looking or not self._waiters:
+            return
+        self._looking = True
+        looked = Deferred.fromCoroutine(self.look())
+        looked.addErrback(lambda f: self.log.failure("matchmaking look failed", f))
+        looked.addBoth(lambda _: setattr(self, "_looking", False))
+
+    async def look(self) -> None:
+        """Form groups, start due practice matches and tell waiting players where they stand,
+        in every queue a player of this instance waits in."""
+        for language, size in sorted({(w.language, w.size) for w in self._waiters.values()}):
+            try:
+                await self._form_groups(language, size)
+                waiting = await self._queue.waiting(language, size)
+            except Exception:
+                self.log.failure("matchmaking in {language}/{size} failed; trying again", language=language, size=size)
+                continue
+            now, entries = self._now(), [q.entry() for q in waiting]
+            listed = {q.player.id for q in waiting}
+            for queued in waiting:
+                waiter = self._waiters.get(queued.player.id)
+                if waiter is None:
+                    continue  # waits on another instance: that one tells them
+                status = queue_status(queued.entry(), entries, now, self._config)
+                practice = status.bot_offer and waiter.practice and self._bots is not None
+                if practice:
+                    await self._practice(language, queued)
+                    continue
+                self._sink.deliver([queued.player.id], Event(
+                    "queueStatus", {"language": language, "players": size, **status.as_data(), "botOffer": practice}
+                ))
+            for gone in [w for w in self._waiters.values() if (w.language, w.size) == (language, size)]:
+                if gone.player.id not in listed and await self._queue.queued_language(gone.player.id) is None:
+                    self._waiters.pop(gone.player.id, None)  # matched by another instance, or dropped
+        await self._publish_sizes()
+
+    async def _practice(self, language: str, queued: QueuedPlayer) -> None:
+        assert self._bots is not None
+        claimed = await self._queue.claim(language, queued.ticket.size, [queued.player.id])
+        if not claimed:
+            return  # matched meanwhile
+        waited = self._stop_waiting(claimed)
+        try:
+            await self._bots.start(claimed[0], language)
+        except Exception:
+            self.log.failure("starting a practice match for {player} failed", player=queued.player.id)
+            await self._requeue(language, claimed, waited)
 
     async def _publish_sizes(self) -> None:
         sizes = await self._queue.sizes()

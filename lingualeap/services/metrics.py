@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
@@ -54,8 +56,25 @@ class Metrics:
             "Time from receiving a client command to having sent its events",
             ["event"], buckets=LATENCY_BUCKETS, registry=r,
         )
-        for outcome in ("exact", "partial", "wrong", "rejected"):
-            self.guesses.labels(outcome=outcome)
+        # Labelled children are looked up once: ``labels()`` on every guess showed in profiles.
+        self._guess_counters = {o: self.guesses.labels(outcome=o) for o in ("exact", "partial", "wrong", "rejected")}
+        self._command_counters: dict[tuple[str, str], Any] = {}
+        self._latencies: dict[str, Any] = {}
+
+    def guessed(self, outcome: str) -> None:
+        """One guess judged: ``exact``, ``partial``, ``wrong`` or ``rejected``."""
+        self._guess_counters[outcome].inc()
+
+    def command_handled(self, event: str, result: str, seconds: float) -> None:
+        """A client command and how it ended (``ok`` or an error code), ``seconds`` after it came."""
+        counter = self._command_counters.get((event, result))
+        if counter is None:
+            counter = self._command_counters[(event, result)] = self.commands.labels(event=event, result=result)
+        counter.inc()
+        latency = self._latencies.get(event)
+        if latency is None:
+            latency = self._latencies[event] = self.event_latency.labels(event=event)
+        latency.observe(seconds)
 
     def observe_presence(self, connections: int, players: int) -> None:
         self.connections.set(connections)

@@ -36,7 +36,7 @@ class PlayService:
         await handler(player, command)
 
     async def on_findMatch(self, player: Player, command: FindMatch) -> None:
-        await self._matchmaking.find_match(player, command.language)
+        await self._matchmaking.find_match(player, command.language, command.players, practice=command.practice)
 
     async def on_cancelMatch(self, player: Player, command: CancelMatch) -> None:
         await self._matchmaking.cancel(player.id)

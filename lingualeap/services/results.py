@@ -17,8 +17,11 @@ from lingualeap.domain.results import MatchResult
 from lingualeap.domain.room import RoomState
 from lingualeap.domain.scoring import level_for_xp
 from lingualeap.ports import EventSink, LeaderboardEntry, Leaderboards, PlayerStore, ResultSpool
+from lingualeap.services.leaderboards import LeaderboardService
 from lingualeap.services.metrics import Metrics
 from lingualeap.services.outbox import DEFAULT_CAPACITY, ResultOutbox
+from lingualeap.services.progression import ProgressionService
+from lingualeap.services.ratings import Ratings
 
 GLOBAL_BOARD = "global"
 TOP = 10
@@ -48,8 +51,14 @@ class ResultsService:
         metrics: Metrics | None = None,
         outbox_capacity: int = DEFAULT_CAPACITY,
         spool: ResultSpool | None = None,
+        progression: ProgressionService | None = None,
+        period_boards: LeaderboardService | None = None,
+        ratings: Ratings | None = None,
     ) -> None:
         self._players = players
+        self._progression = progression
+        self._period_boards = period_boards
+        self._ratings = ratings
         self._boards = leaderboards
         self._sink = sink
         #: Results waiting for the store; without a clock, store failures propagate instead.
@@ -94,27 +103,65 @@ class ResultsService:
                 self.log.failure("storing match {match} failed", match=result.record_id)
             self.outbox.add(result, _reason(e))
             return
+        bonuses = await self._progress(result)
+        await self._refresh_ratings(result)
         if not fresh:
             self.log.info("match {match} was already recorded; nothing credited twice", match=result.match_id)
             return
-        await self._credit_global(result)
+        await self._credit_global(result, bonuses)
+        await self._credit_periods(result, bonuses)
 
-    async def _credit_global(self, result: MatchResult) -> None:
+    async def _credit_periods(self, result: MatchResult, bonuses: dict[str, int]) -> None:
+        """The per-language period boards (only ever after a store that credited the match now:
+        counting a replay could count it twice, so a result stored late whose first attempt
+        may have landed is left off them)."""
+        if self._period_boards is None:
+            return
+        try:
+            await self._period_boards.credit_match(result, bonuses)
+        except Exception:
+            self.log.failure("the period leaderboards missed match {match}", match=result.record_id)
+
+    async def _refresh_ratings(self, result: MatchResult) -> None:
+        if self._ratings is None:
+            return
+        try:
+            await self._ratings.refresh(result)
+        except Exception:
+            self.log.failure("cached ratings of match {match} not refreshed", match=result.record_id)
+
+    async def _progress(self, result: MatchResult) -> dict[str, int]:
+        """Streak bonuses and achievements (guarded per match, so replays are safe); a failure
+        here is logged, never undoes the stored result."""
+        if self._progression is None:
+            return {}
+        try:
+            return await self._progression.match_recorded(result)
+        except Exception:
+            self.log.failure("progression of match {match} failed", match=result.record_id)
+            return {}
+
+    async def _credit_global(self, result: MatchResult, bonuses: dict[str, int]) -> None:
         before = await self._boards.top(GLOBAL_BOARD, TOP)
         for player in result.players:
-            if player.guest or player.xp <= 0:
+            xp = player.xp + bonuses.get(player.id, 0)
+            if player.guest or xp <= 0:
                 continue
             user = await self._players.user_by_id(player.id)
             if user is None:
                 continue  # deleted meanwhile
-            await self._boards.increment(GLOBAL_BOARD, user.id, player.xp, user.name)
+            await self._boards.increment(GLOBAL_BOARD, user.id, xp, user.name)
         await self.announce_if_changed(before)
 
     async def _stored_late(self, result: MatchResult) -> None:
         """Deliver a result from the outbox: store it, then bring its players' board entries to
         their stored totals (the first attempt may have been applied after all; adding the
         match's XP again could count it twice)."""
-        await self._players.record_match(result)
+        fresh = await self._players.record_match(result)
+        bonuses = await self._progress(result)
+        await self._refresh_ratings(result)
+        if fresh:
+            await self._credit_periods(result, bonuses)
         try:
             before = await self._boards.top(GLOBAL_BOARD, TOP)
             for player in result.players:

@@ -11,7 +11,7 @@ snapshot by another instance and continues on the stored deadlines.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +23,7 @@ from lingualeap.clock import Cancellable, Clock
 from lingualeap.domain import room as rules
 from lingualeap.domain.errors import GameError
 from lingualeap.domain.events import Event
-from lingualeap.domain.model import Player
+from lingualeap.domain.model import Player, WordPair
 from lingualeap.domain.results import result_of
 from lingualeap.domain.room import Phase, RoomState
 from lingualeap.ports import Lease, RoomLeases, RoomStore, WordSource
@@ -34,6 +34,9 @@ Transition = Callable[[RoomState, float], tuple[RoomState, list[Event]]]
 
 #: Seconds between lease renewals; leases live three times as long (see the Redis leases).
 LEASE_RENEW_INTERVAL = 2.0
+#: Seconds at most between a score change and its room leaderboard write (one write per room
+#: per interval, however many guesses changed it).
+ROOM_SCORES_INTERVAL = 0.25
 
 
 @dataclass
@@ -41,6 +44,8 @@ class HostedRoom:
     state: RoomState
     lease: Lease
     timer: Cancellable | None = None
+    #: The ``wake_at`` the timer was set for: most changes (a wrong guess) leave it alone.
+    timer_at: float | None = None
 
 
 def batch_of(state: RoomState, events: list[Event]) -> dict[str, Any]:
@@ -84,6 +89,8 @@ class RoomHost:
         self._rooms: dict[str, HostedRoom] = {}
         self._pending: set[Deferred[None]] = set()
         self._renewal: Cancellable | None = None
+        self._scores_due: dict[str, RoomState] = {}  # rooms whose leaderboard is to be written
+        self._scores_timer: Cancellable | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -96,6 +103,8 @@ class RoomHost:
         for hosted in self._rooms.values():
             if hosted.timer is not None:
                 hosted.timer.cancel()
+                hosted.timer = None
+        self._flush_scores()
         await self.settle()
 
     # -- queries ---------------------------------------------------------------------------
@@ -115,13 +124,16 @@ class RoomHost:
 
     # -- commands --------------------------------------------------------------------------
     async def create(
-        self, room_id: str, language: str, *, private: bool, players: list[Player] | tuple[Player, ...] = ()
+        self, room_id: str, language: str, *, private: bool, players: list[Player] | tuple[Player, ...] = (),
+        words: Sequence[WordPair] | None = None,
     ) -> bool:
-        """Host a new room here; ``False`` if another instance already owns that id."""
+        """Host a new room here (with ``words`` chosen for its players, else drawn at random);
+        ``False`` if another instance already owns that id."""
         lease = await self._leases.acquire(room_id, self.instance_id)
         if lease is None:
             return False
-        words = await self._words.draw(language, self._rules.rounds)
+        if words is None or len(words) != self._rules.rounds:
+            words = await self._words.draw(language, self._rules.rounds)
         state, events = rules.create(
             room_id, language, private=private, rules=self._rules, words=words,
             now=self._clock.now(), players=players,
@@ -177,6 +189,7 @@ class RoomHost:
 
     async def hand_off(self) -> list[str]:
         """Stop hosting every room (shutdown): let the last commits land, then free the leases."""
+        self._flush_scores()
         await self.settle()
         handed = []
         for room_id, hosted in list(self._rooms.items()):
@@ -213,20 +226,37 @@ class RoomHost:
             self._metrics.round_duration.observe(max(0.0, self._clock.now() - previous.round_started_at))
         for event in events:
             if event.name == "correctGuess":
-                self._metrics.guesses.labels(outcome="exact" if event.data["exact"] else "partial").inc()
+                self._metrics.guessed("exact" if event.data["exact"] else "partial")
             elif event.name == "wrongGuess":
-                self._metrics.guesses.labels(outcome="wrong").inc()
+                self._metrics.guessed("wrong")
             elif event.name == "gameLeaderboardUpdate":
-                self._background(self._results.room_scores(state), "room leaderboard {room}", state.room_id)
+                self._scores_changed(state)
         self._metrics.active_rooms.set(len(self._rooms))
 
+    def _scores_changed(self, state: RoomState) -> None:
+        self._scores_due[state.room_id] = state
+        if self._scores_timer is None:
+            self._scores_timer = self._clock.call_later(ROOM_SCORES_INTERVAL, self._flush_scores, True)
+
+    def _flush_scores(self, fired: bool = False) -> None:
+        """Write the room leaderboards that changed (now: on shutdown; or when the timer fires)."""
+        if self._scores_timer is not None and not fired:
+            self._scores_timer.cancel()
+        self._scores_timer = None
+        due, self._scores_due = self._scores_due, {}
+        for state in due.values():
+            self._background(self._results.room_scores(state), "room leaderboard {room}", state.room_id)
+
     def _schedule(self, hosted: HostedRoom) -> None:
+        state = hosted.state
+        wake_at = state.wake_at if not state.is_over else None
+        if hosted.timer is not None and wake_at is not None and wake_at == hosted.timer_at:
+            return  # the deadline did not move: keep the timer rather than cancel and re-create it
         if hosted.timer is not None:
             hosted.timer.cancel()
             hosted.timer = None
-        state = hosted.state
-        wake_at = state.wake_at
-        if wake_at is not None and not state.is_over:
+        hosted.timer_at = wake_at
+        if wake_at is not None:
             hosted.timer = self._clock.call_later(wake_at - self._clock.now(), self._wake, state.room_id)
 
     def _wake(self, room_id: str) -> None:
@@ -243,6 +273,8 @@ class RoomHost:
         state = hosted.state
         self._rooms.pop(state.room_id, None)
         self._metrics.active_rooms.set(len(self._rooms))
+        # A finished match writes its final board itself; a closed room needs none.
+        self._scores_due.pop(state.room_id, None)
 
         async def tidy() -> None:
             await self._store.delete(state.room_id)
@@ -264,12 +296,14 @@ class RoomHost:
         self._metrics.active_rooms.set(len(self._rooms))
 
     def _renew_all(self) -> None:
-        for hosted in list(self._rooms.values()):
-            self._background(self._renew(hosted), "renewing lease of {room}", hosted.state.room_id)
+        if self._rooms:
+            self._background(self._renew(list(self._rooms.values())), "renewing the leases of {room}", "all rooms")
 
-    async def _renew(self, hosted: HostedRoom) -> None:
-        if not await self._leases.renew(hosted.lease):
-            self._lost(hosted, "another instance holds its lease now")
+    async def _renew(self, rooms: list[HostedRoom]) -> None:
+        renewed = await self._leases.renew_all([hosted.lease for hosted in rooms])
+        for hosted, ok in zip(rooms, renewed):
+            if not ok:
+                self._lost(hosted, "another instance holds its lease now")
 
     def _background(self, work: Awaitable[object], what: str, room_id: str) -> None:
         async def run() -> None:

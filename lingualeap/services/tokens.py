@@ -22,6 +22,9 @@ from lingualeap.domain.errors import GameError
 ALGORITHM = "HS256"
 ISSUER = "lingualeap"
 AUDIENCE = "lingualeap"
+#: Guest tokens are for another audience, so one can never pass for an account's token.
+GUEST_AUDIENCE = "lingualeap:guest"
+GUEST_PREFIX = "g-"
 TOKEN_TTL = 30 * 24 * 3600.0  # the original's 30-day cookie
 #: HS256 keys shorter than the hash output weaken it (RFC 7518, section 3.2).
 MIN_SECRET_BYTES = 32
@@ -92,23 +95,40 @@ class TokenService:
         return self._signing.kid
 
     def issue(self, user_id: str, name: str, version: int) -> tuple[str, Claims]:
+        return self._issue(user_id, name, version, AUDIENCE)
+
+    def issue_guest(self, guest_id: str, name: str) -> str:
+        """A token that lets a guest connect again as the same guest (and keep a seat)."""
+        return self._issue(guest_id, name, 0, GUEST_AUDIENCE)[0]
+
+    def _issue(self, subject: str, name: str, version: int, audience: str) -> tuple[str, Claims]:
         now = self._clock.now()
-        claims = Claims(user_id, name, secrets.token_urlsafe(16), version, now, now + self.ttl)
+        claims = Claims(subject, name, secrets.token_urlsafe(16), version, now, now + self.ttl)
         payload = {
-            "sub": user_id,
+            "sub": subject,
             "name": name,
             "jti": claims.token_id,
             "ver": version,
             "iat": int(now),
             "exp": int(claims.expires_at),
             "iss": ISSUER,
-            "aud": AUDIENCE,
+            "aud": audience,
         }
         token = jwt.encode(payload, self._signing.secret, algorithm=ALGORITHM, headers={"kid": self._signing.kid})
         return token, claims
 
     def verify(self, token: str) -> Claims:
         """The token's claims, or ``GameError('unauthorized')`` if it is not one of ours or expired."""
+        return self._verify(token, AUDIENCE)
+
+    def verify_guest(self, token: str) -> Claims:
+        """The claims of a guest token (never an account's): ``unauthorized`` if it is not one."""
+        claims = self._verify(token, GUEST_AUDIENCE)
+        if not claims.user_id.startswith(GUEST_PREFIX):
+            raise GameError("unauthorized", "invalid guest token")
+        return claims
+
+    def _verify(self, token: str, audience: str) -> Claims:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as e:
@@ -127,7 +147,7 @@ class TokenService:
                 token,
                 secret,
                 algorithms=[ALGORITHM],
-                audience=AUDIENCE,
+                audience=audience,
                 issuer=ISSUER,
                 options={"verify_exp": False, "verify_iat": False,
                          "require": ["sub", "jti", "exp", "iat", "iss", "aud"]},

@@ -15,25 +15,27 @@ from autobahn.websocket.types import ConnectionDeny, ConnectionRequest
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
-from lingualeap.clock import Cancellable, Clock
+from lingualeap.clock import Clock
 from lingualeap.domain.errors import GameError, RateLimited
 from lingualeap.domain.events import Event
 from lingualeap.domain.model import Player
 from lingualeap.domain.ratelimit import TokenBucket
 from lingualeap.services.accounts import AccountService
+from lingualeap.services.connections import CLOSE_IDLE, CLOSE_POLICY, IdleWatch, close_idle, evict_oldest
 from lingualeap.services.metrics import Metrics
 from lingualeap.services.play import PlayService
 from lingualeap.services.presence import Outbound, Presence
+from lingualeap.services.revocation import Revoker
+from lingualeap.services.tokens import Claims
 from lingualeap.services.throttle import Throttle
 from lingualeap.transports import codec
 from lingualeap.transports.client_ip import ClientAddresses
-from lingualeap.transports.identity import guest_player, origin_allowed, token_from
+from lingualeap.transports.identity import guest_player, origin_allowed, token_from, welcome
 
 #: Rejected frames in a row (while the bucket is empty) before a flood closes the connection.
 FLOOD_STRIKES = 20
-CLOSE_POLICY = 1008
-#: Closed for sending nothing for ``idle_timeout`` seconds (an application code: no reconnect needed).
-CLOSE_IDLE = 4000
+__all__ = ["CLOSE_IDLE", "CLOSE_POLICY", "FLOOD_STRIKES", "GameProtocol", "GameWebSocketFactory",
+           "WebSocketSettings"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,13 +59,13 @@ class GameProtocol(WebSocketServerProtocol):
     factory: GameWebSocketFactory
 
     _player: Player | None = None
+    _claims: Claims | None = None
     _bucket: TokenBucket | None = None
     _strikes = 0
     _user_strikes = 0
     _closing = False
     _registered = False
-    _last_frame = 0.0
-    _idle_timer: Cancellable | None = None
+    _idle: IdleWatch | None = None
 
     @property
     def player(self) -> Player:
@@ -88,13 +90,15 @@ class GameProtocol(WebSocketServerProtocol):
         token = token_from(request.params, request.headers)
         if token is not None:
             try:
-                self._player = await self.factory.accounts.player_for(token)
+                self._player, self._claims = await self.factory.accounts.identify(token)
             except GameError as e:
-                raise ConnectionDeny(401, e.message) from None
+                # An outage of the stores is not the client's fault: "try again", not "log in".
+                raise ConnectionDeny(503 if e.code == "unavailable" else 401, e.message) from None
             return None
         if not settings.allow_guests:
             raise ConnectionDeny(401, "a token is required (guests are not allowed here)")
-        self._player = guest_player((request.params.get("username") or [None])[0])
+        self._player = guest_player((request.params.get("username") or [None])[0], self.factory.accounts.tokens,
+                                    (request.params.get("guest") or [None])[0])
         return None
 
     def _client_address(self, request: ConnectionRequest) -> str:
@@ -107,37 +111,20 @@ class GameProtocol(WebSocketServerProtocol):
         self._bucket = TokenBucket.full(self.factory.settings.message_rate, self.factory.settings.message_burst, now)
         self._registered = True
         self.factory.presence.add(self)
-        self._evict_oldest()
-        self._last_frame = now
-        self._watch_idle(self.factory.settings.idle_timeout)
-        self._send_event(Event("welcome", {"player": {**self.player.public(), "guest": self.player.guest},
-                                           **self.factory.settings.welcome}))
-
-    def _evict_oldest(self) -> None:
-        """Past the per-user limit, the oldest connections go (stale tabs, half-dead links):
-        the new one is the one the person is looking at."""
-        mine = self.factory.presence.connections_of(self.player.id)
-        for old in mine[: max(0, len(mine) - self.factory.settings.connections_per_user)]:
-            old.close(CLOSE_POLICY, "too many connections for this user")
-
-    def _watch_idle(self, delay: float) -> None:
+        evict_oldest(self.factory.presence, self.player.id, self.factory.settings.connections_per_user)
         timeout = self.factory.settings.idle_timeout
-        if timeout > 0 and self._registered:
-            self._idle_timer = self.factory.clock.call_later(delay, self._idle_check)
+        self._idle = IdleWatch(self.factory.clock, timeout, self._idled)
+        if self.factory.revoker is not None:
+            self.factory.revoker.opened(self, self._claims)
+        self._send_event(welcome(self.player, self.factory.accounts.tokens, self.factory.settings.welcome))
 
-    def _idle_check(self) -> None:
-        # One timer per connection, re-armed for the time left rather than on every frame.
-        self._idle_timer = None
-        left = self._last_frame + self.factory.settings.idle_timeout - self.factory.clock.now()
-        if left > 0:
-            self._watch_idle(left)
-        elif self._registered:
-            self.close(CLOSE_IDLE, "idle")
+    def _idled(self) -> None:
+        if self._registered:
+            close_idle(self, self.factory.settings.idle_timeout)
 
     def onClose(self, wasClean: bool, code: int | None, reason: str | None) -> None:
-        if self._idle_timer is not None:
-            self._idle_timer.cancel()
-            self._idle_timer = None
+        if self._idle is not None:
+            self._idle.stop()
         if not self._registered:
             return
         self._registered = False
@@ -151,7 +138,8 @@ class GameProtocol(WebSocketServerProtocol):
         if self._player is None or self._bucket is None or self._closing:
             return
         now = self.factory.clock.now()
-        self._last_frame = now
+        if self._idle is not None:
+            self._idle.touch()
         if not self._bucket.take(now):
             self._strike()
             return
@@ -169,30 +157,29 @@ class GameProtocol(WebSocketServerProtocol):
         d.addErrback(lambda f: self._log.failure("command {name} crashed", f, name=name))
 
     async def _run(self, name: str, command: Any, started: float) -> None:
-        metrics = self.factory.metrics
+        result = "ok"
         try:
             await self.factory.play.handle(self.player, command)
         except RateLimited as e:
             # Over the per-user limit (shared by all the user's connections): a strike too.
-            metrics.commands.labels(event=name, result=e.code).inc()
+            result = e.code
             self._user_strikes += 1
             if self._user_strikes >= FLOOD_STRIKES:
                 self._flood()
             else:
                 self._send_error(e, name)
         except GameError as e:
+            result = e.code
             self._user_strikes = 0
-            metrics.commands.labels(event=name, result=e.code).inc()
             self._send_error(e, name)
         except Exception:
+            result = "internal"
             self._log.failure("command {name} from {player} failed", name=name, player=self.player.id)
-            metrics.commands.labels(event=name, result="internal").inc()
             self._send_error(GameError("internal", "the server failed to handle that; it was logged"), name)
         else:
             self._user_strikes = 0
-            metrics.commands.labels(event=name, result="ok").inc()
         finally:
-            metrics.event_latency.labels(event=name).observe(time.perf_counter() - started)
+            self.factory.metrics.command_handled(name, result, time.perf_counter() - started)
 
     def _strike(self) -> None:
         """A frame over this connection's rate: an error, or the door after a sustained flood."""
@@ -244,10 +231,13 @@ class GameWebSocketFactory(WebSocketServerFactory):
         clock: Clock,
         throttle: Throttle | None = None,
         addresses: ClientAddresses | None = None,
+        revoker: Revoker | None = None,
     ) -> None:
-        """``throttle`` limits new connections per client address (``addresses`` resolves them)."""
+        """``throttle`` limits new connections per client address (``addresses`` resolves them);
+        ``revoker`` closes connections whose token is revoked."""
         super().__init__(reactor=clock.reactor_time)
         self.settings = settings
+        self.revoker = revoker
         self.throttle = throttle
         self.addresses = addresses or ClientAddresses()
         self.accounts = accounts

@@ -45,6 +45,7 @@ const state = {
   leaderboard: [],
   leaderboardPushes: 0,     // globalLeaderboardUpdate events seen (to order them with GET answers)
   connectedOnce: false,
+  guestToken: null,         // from a guest's `welcome`: sent back on reconnect to stay the same guest
 };
 
 function newGame(data) {
@@ -66,6 +67,7 @@ function newGame(data) {
     history: [],            // {round, translation, word, winner} of every finished round
     roundEndedAt: 0,
     standings: null,
+    lastSeq: 0,             // the room's last event we saw: a resume asks for what came after
   };
 }
 
@@ -76,10 +78,17 @@ function wsUrl() {
   const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
   const url = new URL('/ws', `${proto}//${location.host}`);
   if (!state.account && state.guestName) url.searchParams.set('username', state.guestName);
+  // A guest reconnecting is the same guest, so a match in progress keeps its seat.
+  if (!state.account && state.guestToken) url.searchParams.set('guest', state.guestToken);
   return url.toString();
 }
 
 const conn = new Connection({ urlFor: wsUrl, onState: renderConnection });
+conn.observe((event, data) => {
+  if (typeof data.seq === 'number' && isCurrentRoom(data.roomId)) {
+    state.game.lastSeq = Math.max(state.game.lastSeq || 0, data.seq);
+  }
+});
 
 function send(event, data = {}) {
   if (conn.send(event, data)) return true;
@@ -147,6 +156,7 @@ conn.on('welcome', (data) => {
   state.connectedOnce = true;
   state.refusals = 0;
   state.me = data.player || null;
+  state.guestToken = data.guestToken || null;
   state.rounds = data.rounds ?? state.rounds;
   state.roundSeconds = data.roundSeconds ?? state.roundSeconds;
   if (!state.languages.length && Array.isArray(data.languages) && data.languages.length) {
@@ -167,10 +177,10 @@ conn.on('welcome', (data) => {
   } else if (resume === 'room' && state.game) {
     notice('Reconnected. Rejoining your room.');
     requestJoinRoom(state.game.roomId, state.game.language);
-  } else if (resume === 'game') {
-    state.game = null;
-    showView('lobby');
-    showError('The connection dropped during the match, so you left it. Start a new one whenever you are ready.');
+  } else if (resume === 'game' && state.game && state.game.phase !== 'finished') {
+    // The seat is kept for a while: ask for what we missed (or the room as it is now).
+    notice('Reconnected. Catching up with the match…');
+    send('resume', { roomId: state.game.roomId, lastSeq: state.game.lastSeq || 0 });
   } else if (state.pendingRoom) {
     const code = state.pendingRoom;
     state.pendingRoom = null;
@@ -184,6 +194,26 @@ conn.on('queued', (data) => {
   $('queue-status').textContent = data.position > 1
     ? `You are number ${data.position} in the ${language} queue.`
     : `Waiting for another ${language} player…`;
+});
+
+conn.on('queueStatus', (data) => {
+  if (state.view !== 'queue') return;
+  const language = languageName(data.language);
+  const who = data.players > 2 ? `${data.players - 1} other ${language} players` : `another ${language} player`;
+  const range = data.window ? ` within ±${Math.round(data.window)} rating points` : '';
+  $('queue-status').textContent = data.botOffer
+    ? `Nobody near your level yet: a practice match against LeapBot is starting.`
+    : `Looking for ${who}${range}.`;
+});
+
+conn.on('xpAwarded', (data) => {
+  if (data.bonus > 0) notice(`+${data.bonus} bonus XP for your streak!`);
+  refreshProfile();
+});
+
+conn.on('achievement', (data) => {
+  notice(`Achievement unlocked: ${data.title}. ${data.description}`);
+  refreshProfile();
 });
 
 conn.on('matchCancelled', (data) => {
@@ -280,6 +310,46 @@ conn.on('matchFound', (data) => {
   renderScoreboard();
   $('guess-input').value = '';
   focusGuess();
+});
+
+conn.on('roomState', (data) => {
+  // After a resume the server may send the room as it is instead of the events we missed.
+  if (!state.game || state.game.roomId !== data.roomId) state.game = newGame(data);
+  const game = state.game;
+  Object.assign(game, {
+    phase: data.phase === 'closed' ? 'finished' : data.phase,
+    players: data.players || game.players,
+    scores: data.scores || game.scores,
+    round: data.round || 0,
+    totalRounds: data.totalRounds || game.totalRounds,
+    translation: data.translation || '',
+    hint: data.hint || '',
+    myGuesses: [],
+  });
+  if (game.phase === 'round') setCountdown(data.endsAt, null);
+  else setCountdown(data.nextAt, null);
+  addFeed('info', 'Caught up with the match.');
+  if (game.phase === 'waiting') {
+    renderRoom();
+    showView('room');
+  } else if (game.phase !== 'finished') {
+    showView('game');
+    renderGame({ fresh: true });
+  }
+  renderScoreboard();
+});
+
+conn.on('playerDisconnected', (data) => {
+  if (!isCurrentRoom(data.roomId) || isMe(data.player)) return;
+  const seconds = data.until ? Math.max(0, Math.round((data.until - Date.now()) / 1000)) : 0;
+  addFeed('leave', seconds
+    ? `${nameOf(data.player)} lost the connection; their seat is kept for ${seconds} s.`
+    : `${nameOf(data.player)} lost the connection.`);
+});
+
+conn.on('playerReconnected', (data) => {
+  if (!isCurrentRoom(data.roomId) || isMe(data.player)) return;
+  addFeed('join', `${nameOf(data.player)} is back.`);
 });
 
 conn.on('newRound', (data) => {
@@ -415,6 +485,12 @@ conn.on('error', (data) => {
       break;
     case 'cancelMatch':
       if (state.view === 'queue') showView('lobby');
+      break;
+    case 'resume':
+      // The seat is gone (grace period over, or the match ended meanwhile).
+      state.game = null;
+      setCountdown(null);
+      showView('lobby');
       break;
     case 'joinRoom':
       state.joiningRoom = null;
@@ -678,15 +754,28 @@ function renderAccount() {
     const pa = $('profile-avatar');
     pa.textContent = initials(account.name);
     pa.style.setProperty('--hue', hueFor(account.name));
-    const floor = 50 * level * (level - 1);
-    const next = 50 * (level + 1) * level;
-    const progress = Math.max(0, Math.min(1, (xp - floor) / Math.max(1, next - floor)));
+    // The server says where in the level we are; older servers did not, so fall back to its curve.
+    const into = account.levelProgress ? account.levelProgress.xp : xp - 50 * level * (level - 1);
+    const size = account.levelProgress ? account.levelProgress.size : 100 * level;
+    const progress = Math.max(0, Math.min(1, into / Math.max(1, size)));
     $('profile-xpbar').style.width = `${Math.round(progress * 100)}%`;
-    $('profile-next').textContent = xp >= floor && xp < next ? `${next - xp} XP to level ${level + 1}` : '';
+    $('profile-next').textContent = size > into ? `${size - into} XP to level ${level + 1}` : '';
+    const streak = account.dailyStreak ? account.dailyStreak.current : 0;
+    $('profile-streak').textContent = streak > 1 ? `${streak}-day streak` : '';
+    renderAchievements(account.achievements || []);
   } else {
     const guestInput = $('guest-name');
     if (document.activeElement !== guestInput) guestInput.value = state.guestName || (me && me.guest ? me.username : '');
   }
+}
+
+function renderAchievements(all) {
+  const earned = all.filter((a) => a.earnedAt);
+  $('profile-achievements-count').textContent = all.length ? `${earned.length} of ${all.length}` : '';
+  $('profile-achievements').replaceChildren(...earned.map((a) => h('li', {
+    class: 'badge', 'data-testid': 'achievement', 'data-id': a.id, title: a.description,
+  }, a.title)));
+  $('profile-achievements-box').hidden = !all.length;
 }
 
 function renderLeaderboard() {

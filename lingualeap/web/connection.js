@@ -11,6 +11,7 @@ export class Connection {
     this._urlFor = urlFor;          // () => URL string, asked again on every (re)connect
     this._onState = onState;        // (state, info) => void
     this._handlers = new Map();
+    this._observers = [];           // (event, data) => void, after the event's own handlers
     this._socket = null;
     this._attempt = 0;
     this._timer = null;
@@ -23,6 +24,11 @@ export class Connection {
   on(event, handler) {
     if (!this._handlers.has(event)) this._handlers.set(event, []);
     this._handlers.get(event).push(handler);
+  }
+
+  // Watch every frame once its handlers have run (e.g. to remember the last sequence number).
+  observe(observer) {
+    this._observers.push(observer);
   }
 
   get isOpen() {
@@ -117,7 +123,15 @@ export class Connection {
       return;
     }
     if (!frame || typeof frame.event !== 'string') return;
-    this._emit(frame.event, frame.data || {});
+    const data = frame.data || {};
+    this._emit(frame.event, data);
+    for (const observer of this._observers) {
+      try {
+        observer(frame.event, data);
+      } catch (err) {
+        console.error('LinguaLeap: frame observer failed', err);
+      }
+    }
   }
 
   _emit(event, data) {

@@ -25,7 +25,7 @@ def test_defaults() -> None:
     options = Options()
     options.parseOptions([])
     config = options["config"]
-    assert config.listen == ("tcp:8080",)
+    assert config.listen == ("tcp:8080:backlog=1024",)
     assert (config.rounds, config.round_seconds, config.allow_guests) == (10, 30.0, True)
     assert config.jwt_secret_source == "generated" and len(config.jwt_secret) >= 32
 

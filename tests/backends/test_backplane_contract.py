@@ -5,14 +5,19 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+import pytest
 import pytest_twisted
 from support.redis import RedisServer
+from support.words import FRENCH_WORDS
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
 from lingualeap.backends.memory.backplane import MemoryBackplane, MemoryHub
 from lingualeap.backends.redis.backplane import RedisBackplane
 from lingualeap.backends.redis.client import RedisAddress, RedisClient
+from lingualeap.backends.redis.rooms import RedisRoomLeases, RedisRoomStore
+from lingualeap.domain import room
+from lingualeap.domain.model import Player
 
 
 class Recorder:
@@ -125,3 +130,38 @@ async def test_a_dropped_subscriber_resubscribes_and_says_so(redis_server: Redis
     await eventually(lambda: recorder.rooms == [("r9", {"seq": 5})])
     await plane.stop()
     await client.stop()
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_publisher_does_not_hear_its_own_room_batches(pair: Pair) -> None:
+    # The owner hands its batches to its own players directly; hearing them again cost a copy
+    # (memory) or a JSON decode (Redis) per event, only to be dropped as already delivered.
+    await pair.one.watch("r1")
+    await pair.two.watch("r1")
+    await pair.one.publish("r1", {"seq": 1, "events": []})
+    await pair.two.publish("r1", {"seq": 2, "events": []})
+    await pair.one.send("i2", {"marker": 1})  # ordered after the publications on the wire
+    await pair.two.send("i1", {"marker": 2})
+    await eventually(lambda: pair.r1.direct_messages == [{"marker": 2}] and pair.r2.direct_messages == [{"marker": 1}])
+    assert pair.r1.rooms == [("r1", {"seq": 2, "events": []})]
+    assert pair.r2.rooms == [("r1", {"seq": 1, "events": []})]
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_committing_owner_does_not_hear_its_commit_back(pair: Pair) -> None:
+    if not pair.clients:
+        pytest.skip("memory stores publish through the backplane (the test above)")
+    client, db = pair.clients[0], pair.clients[0].address.db
+    state, _ = room.create("r-own-commit", "french", private=True, rules=room.Rules(rounds=3), words=FRENCH_WORDS,
+                           now=10, players=[Player("u-a", "Ana")])
+    await pair.one.watch(state.room_id)
+    await pair.two.watch(state.room_id)
+    lease = await RedisRoomLeases(client).acquire(state.room_id, "i1")
+    assert lease is not None
+    batch = {"seq": 1, "events": [{"name": "e", "data": {"seq": 1}, "to": ["u-a"]}]}
+    assert await RedisRoomStore(client, db).commit(state, lease, batch)
+    await pair.one.send("i2", {"marker": True})
+    await pair.two.send("i1", {"marker": True})
+    await eventually(lambda: pair.r1.direct_messages == pair.r2.direct_messages == [{"marker": True}])
+    assert pair.r2.rooms == [(state.room_id, batch)] and pair.r1.rooms == []
+    assert await RedisRoomStore(client, db).events_since(state.room_id, 0) == batch["events"]

@@ -244,3 +244,19 @@ async def test_credentials_in_the_uri_are_used_and_never_shown() -> None:
         assert "s3cret" not in str(service.health())
     finally:
         await service.stopService()
+
+
+@pytest_twisted.ensureDeferred
+async def test_finished_leaderboard_periods_are_archived_once_per_board(mongo: Mongo) -> None:
+    from lingualeap.backends.mongo.archive import MongoBoardArchive
+    from lingualeap.ports import RankedRow
+
+    archive = MongoBoardArchive(mongo.service)
+    board = "french:daily:2025-01-29"
+    assert not await archive.archived(board)
+    await archive.archive(board, [RankedRow(1, "u-a", "Ana", 60), RankedRow(2, "u-b", "Ben", 10)], 1_738_195_300.0)
+    await archive.archive(board, [RankedRow(1, "u-a", "Ana", 60)], 1_738_195_400.0)  # a second archiver
+    assert await archive.archived(board)
+    stored = await mongo.raw("leaderboard_archive", {"_id": board})
+    assert (stored["language"], stored["period"], stored["key"]) == ("french", "daily", "2025-01-29")
+    assert stored["rows"] == [{"rank": 1, "member": "u-a", "name": "Ana", "score": 60}]

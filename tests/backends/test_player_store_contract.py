@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import pytest_twisted
+from support.progression_contract import check_progression_compare_and_set
 from support.mongo import MongoServer, drop_database, mongo_server, new_database  # noqa: F401
 from twisted.internet import reactor
 from twisted.internet.task import Clock
@@ -210,3 +211,8 @@ async def test_delete_frees_the_name_and_anonymises_history(store: Any) -> None:
     assert "u-a" not in repr(kept) and "Ana" not in repr(kept)
     await store.create_user(user("u-c", "Ana", "ana@example.com"))
     assert await store.history("u-c", 10) == []
+
+
+@pytest_twisted.ensureDeferred
+async def test_progression_is_saved_by_compare_and_set(store: Any) -> None:
+    await check_progression_compare_and_set(store, user("u-a", "Ana", "ana@example.com"))

@@ -29,7 +29,7 @@ def tls_redis(ca: ThrowawayCA) -> Iterator[TlsRedisServer]:
     # The certificate names "localhost" only: dialling 127.0.0.1 must fail the name check.
     server = TlsRedisServer(ca, dns=("localhost",), ips=()).start()
     yield server
-    server.stop()
+    server.cleanup()
 
 
 async def client_for(url: str, ca_file: Path | None) -> RedisClient:

@@ -90,3 +90,31 @@ async def test_the_log_is_bounded_and_says_when_it_no_longer_reaches_back(ports:
     assert await ports.rooms.events_since("r1", 1) is None
     recent = await ports.rooms.events_since("r1", 590)
     assert [e["data"]["seq"] for e in recent or []] == list(range(591, 601))
+
+
+@pytest_twisted.ensureDeferred
+async def test_leases_are_renewed_together_one_answer_each(ports: Ports) -> None:
+    from lingualeap.backends.redis.rooms import RENEW_BATCH
+
+    held = [await ports.leases.acquire(f"r{n}", "i1") for n in range(RENEW_BATCH + 5)]
+    assert all(lease is not None for lease in held)
+    leases = [lease for lease in held if lease is not None]
+    await ports.leases.release(leases[3])
+    assert await ports.leases.renew_all(leases) == [n != 3 for n in range(len(leases))]
+    assert await ports.leases.renew_all([]) == []
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_room_reused_by_name_loads_its_own_words(ports: Ports) -> None:
+    # Redis keeps a room's words apart from its changing state: a new room of the same name
+    # (private rooms are named by players) must not get the old one's words.
+    first = await ports.leases.acquire("r1", "i1")
+    assert first is not None
+    assert await ports.rooms.commit(a_room(), first, None)
+    await ports.leases.release(first)
+    again = await ports.leases.acquire("r1", "i2")
+    assert again is not None
+    other, _ = room.create("r1", "french", private=True, rules=Rules(rounds=2), words=FRENCH_WORDS[2:],
+                           now=20, players=[Player("u-c", "Cat")])
+    assert await ports.rooms.commit(other, again, None)
+    assert await ports.rooms.load("r1") == other

@@ -12,23 +12,18 @@ from typing import Any
 
 import pytest
 import socketio
-from support.processes import ServerProcess, http_json
+from support.processes import ServerProcess, http_json, register
 from support.socketio_match import OK, play_match
 
+from lingualeap.domain.progression import DAILY_STREAK_XP
+
 INSTANCE = "compat1"
-
-
-def register(server: ServerProcess, name: str) -> str:
-    status, body = http_json(server.base + "/api/users", "POST",
-                             {"name": name, "email": f"{name}@example.com", "password": "password123"})
-    assert status == 201, body
-    return str(body["token"])
 
 
 def test_two_socket_io_clients_upgrade_and_play_a_match(server: ServerProcess, clients: Any) -> None:
     """Default transports (polling, then WebSocket); identity from auth.token and the jwt cookie."""
     node_client, _ = clients
-    ana_token, ben_token = register(server, "ana"), register(server, "ben")
+    ana_token, ben_token = register(server.base, "ana"), register(server.base, "ben")
     ana = node_client(server.base, auth={"token": ana_token})
     ben = node_client(server.base, extraHeaders={"Cookie": f"jwt={ben_token}"})
     for client, name in ((ana, "ana"), (ben, "ben")):
@@ -41,7 +36,8 @@ def test_two_socket_io_clients_upgrade_and_play_a_match(server: ServerProcess, c
 
     result = play_match(ana, "ana", ben, "ben")
 
-    xp = next(s["xp"] for s in result["standings"] if s["username"] == "ana")
+    # Ana's total adds the daily-streak bonus of her first match today (one round solved: no run).
+    xp = next(s["xp"] for s in result["standings"] if s["username"] == "ana") + DAILY_STREAK_XP
     board = ben.next("globalLeaderboardUpdate")
     assert isinstance(board, list)  # the original's bare array of {name, totalXP}
     assert {"name": board[0]["name"], "totalXP": board[0]["totalXP"]} == {"name": "ana", "totalXP": xp}
@@ -145,3 +141,27 @@ def test_bad_tokens_and_foreign_origins_are_refused(server: ServerProcess, clien
     same = urllib.request.Request(handshake, headers={"Origin": server.base})
     with urllib.request.urlopen(same, timeout=5) as response:
         assert response.status == 200 and response.read().startswith(b'0{"sid":"compat1.')
+
+
+def test_a_socket_io_guest_reconnects_with_its_guest_token_and_resumes_its_seat(
+    server: ServerProcess, clients: Any
+) -> None:
+    node_client, py_client = clients
+    ana = node_client(server.base, auth={"username": "ana"})
+    leo = py_client(server.base, auth={"username": "leo"}).connect()
+    ana.next("welcome")
+    first = leo.next("welcome")
+    assert ana.call("findMatch", {"language": "french"}) == OK
+    assert leo.call("findMatch", {"language": "french"}) == OK
+    started = leo.next("newRound")
+    room, seen = started["roomId"], started["seq"]
+    leo.close()
+    assert ana.next("playerDisconnected")["player"] == {"id": first["player"]["id"], "username": "leo"}
+
+    again = py_client(server.base, auth={"guestToken": first["guestToken"]}).connect()
+    assert again.next("welcome")["player"] == first["player"]
+    assert again.call("resume", {"roomId": room, "lastSeq": seen}) == OK
+    # What was missed comes first, in order; the others see the seat taken back.
+    assert again.next("playerDisconnected")["seq"] == seen + 1
+    assert ana.next("playerReconnected")["player"]["id"] == first["player"]["id"]
+    ana.close(), again.close()

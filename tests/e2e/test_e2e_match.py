@@ -88,6 +88,10 @@ def test_registered_players_play_a_french_match(open_player) -> None:
     expect(bruno.t("profile-wins")).to_have_text("1")
     expect(bruno.t("profile-xp")).not_to_have_text("0")
     expect(amelie.t("profile-games")).to_have_text("1")
+    # Achievements are listed in the profile: both finished a match, only Bruno won it.
+    expect(bruno.t("profile-achievements").locator('[data-id="first_win"]')).to_have_text("First win")
+    expect(amelie.t("profile-achievements").locator('[data-id="first_match"]')).to_be_visible()
+    expect(amelie.t("profile-achievements").locator('[data-id="first_win"]')).to_have_count(0)
 
     # ---- "Play again" queues for another French match.
     amelie.t("play-again").click()

@@ -12,10 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import websocket
 from support.mongo import MongoServer, drop_database, mongo_server, new_database  # noqa: F401
 from support.processes import ServerProcess, http_json, wait_until
 from support.syncws import SyncClient
 from support.words import FIXTURE_WORDS, answer_for
+
+from lingualeap.domain.progression import DAILY_STREAK_XP
 
 pytestmark = pytest.mark.slow
 
@@ -36,7 +39,11 @@ def dependency(server: ServerProcess, name: str) -> dict[str, Any]:
 
 def start(uri: str, log_dir: Path, *extra: str) -> ServerProcess:
     server = ServerProcess(server_args(uri, *extra), log_dir).start()
-    wait_until(lambda: dependency(server, "mongo").get("status") == "ok", 20, "MongoDB reachable from the server")
+    try:
+        wait_until(lambda: dependency(server, "mongo").get("status") == "ok", 20, "MongoDB reachable from the server")
+    except BaseException:
+        server.stop()  # a failed start leaves no process behind
+        raise
     return server
 
 
@@ -112,7 +119,9 @@ def test_accounts_xp_and_history_survive_a_restart_of_the_server(
         ended = play_match(server, ana, ben)
         ana_xp, ben_xp = xp_of(ended, "Ana"), xp_of(ended, "Ben")
         assert ana_xp > 0 and ben_xp > 0
-        wait_until(lambda: http_json(server.base + "/api/users/ana/totalXP")[1]["totalXP"] == ana_xp, 10,
+        # Totals add the daily-streak bonus of a first match of the day (two rounds: no run of 3).
+        ana_total = ana_xp + DAILY_STREAK_XP
+        wait_until(lambda: http_json(server.base + "/api/users/ana/totalXP")[1]["totalXP"] == ana_total, 10,
                    "Ana's XP stored")
         first_log = server.log()
     finally:
@@ -125,20 +134,20 @@ def test_accounts_xp_and_history_survive_a_restart_of_the_server(
         assert stored["room"] == ended["roomId"] and "pending" not in stored
         assert [p["username"] for p in stored["players"]] == [s["username"] for s in ended["standings"]]
         assert [r["word"] for r in stored["rounds"]] == [answer_for(r["english"]) for r in stored["rounds"]]
-        assert db.users.find_one({"name_key": "ana"})["total_xp"] == ana_xp
+        assert db.users.find_one({"name_key": "ana"})["total_xp"] == ana_total
         assert db.progress.count_documents({}) == 2
 
     server = start(uri, tmp_path)  # a new process: nothing of the first one's memory is left
     try:
         status, body = http_json(server.base + "/api/users/auth", "POST",
                                  {"email": "ana@example.com", "password": "password123"})
-        assert status == 200 and body["totalXP"] == ana_xp
+        assert status == 200 and body["totalXP"] == ana_total
         status, profile = authorised(server, "GET", "/api/users/profile", body["token"])
         assert profile["gamesPlayed"] == 1 and profile["languages"]["french"]["games"] == 1
         assert profile["languages"]["french"]["xp"] == ana_xp and profile["languages"]["french"]["bestStreak"] == 1
         # The global leaderboard of this fresh process was rebuilt from MongoDB.
         board = http_json(server.base + "/api/leaderboard/global")[1]
-        assert {"name": "Ana", "totalXP": ana_xp, "level": 1} in board and len(board) == 2
+        assert {"name": "Ana", "totalXP": ana_total, "level": 1} in board and len(board) == 2
         status, history = http_json(server.base + "/api/users/ana/history?limit=5")
         assert status == 200 and [m["roomId"] for m in history["matches"]] == [ended["roomId"]]
         [entry] = history["matches"]
@@ -193,8 +202,21 @@ def test_mongodb_stopped_mid_game_results_are_written_when_it_is_back(
         server = start(mongo.uri("llgame"), tmp_path, "--mongo-timeout", "1")
         try:
             ana, ben = register(server, "Ana"), register(server, "Ben")
+            cleo = register(server, "Cleo")  # logs out everywhere before the outage
+            assert authorised(server, "POST", "/api/users/logout?all=1", cleo["token"])[0] == 200
             ended = play_match(server, ana, ben, before_last_guess=mongo.stop)
-            ana_xp = xp_of(ended, "Ana")
+            # Registered players still get in on their signed token; revoked tokens still do not.
+            ws = f"ws://127.0.0.1:{server.port}/ws"
+            again = SyncClient(f"{ws}?token={ana['token']}")
+            try:
+                me = again.next("welcome")["player"]
+                assert (me["id"], me["username"], me["guest"]) == (ana["_id"], "Ana", False)
+            finally:
+                again.close()
+            with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+                websocket.create_connection(f"{ws}?token={cleo['token']}", timeout=5)
+            assert refused.value.status_code == 401
+            ana_xp = xp_of(ended, "Ana") + DAILY_STREAK_XP  # with the first match of the day's bonus
             # The game went on; the result waits, and /health says so (still 200).
             wait_until(lambda: dependency(server, "results-outbox").get("depth") == 1, 15, "result in the outbox")
             status, health = http_json(server.base + "/health")
@@ -249,7 +271,7 @@ def test_a_result_waiting_on_an_instance_that_dies_is_stored_by_another_through_
         mongo.start()
         second = start(mongo.uri("llgame"), tmp_path, *cluster_args, "--instance-id", "app2")
         servers.append(second)
-        ana_xp = xp_of(ended, "Ana")
+        ana_xp = xp_of(ended, "Ana") + DAILY_STREAK_XP  # with the first match of the day's bonus
         wait_until(lambda: http_json(second.base + "/api/users/ana/totalXP")[1].get("totalXP") == ana_xp, 20,
                    "the result stored from the Redis spool")
         with mongo.client() as client:
@@ -259,4 +281,28 @@ def test_a_result_waiting_on_an_instance_that_dies_is_stored_by_another_through_
         for server in servers:
             server.stop()
         redis.cleanup()
+        mongo.cleanup()
+
+
+def test_credentials_in_the_uri_log_in_and_a_wrong_password_is_reported(tmp_path: Path) -> None:
+    mongo = MongoServer(login=("lingualeap", "s3cret pass/w@rd")).start()  # users with SCRAM-SHA-256 only
+    try:
+        server = start(mongo.uri("llauth"), tmp_path)
+        try:
+            ana = register(server, "Ana")
+            assert authorised(server, "GET", "/api/users/profile", ana["token"])[0] == 200
+        finally:
+            server.stop()
+        with mongo.client() as client:
+            assert client["llauth"].users.count_documents({"name": "Ana"}) == 1
+
+        wrong = mongo.uri("llauth").replace("s3cret", "wrong")
+        server = ServerProcess(server_args(wrong), tmp_path).start()
+        try:
+            wait_until(lambda: "MongoDB login of lingualeap failed" in server.log(), 20, "the refused login logged")
+            assert dependency(server, "mongo")["status"] != "ok"
+            assert "s3cret" not in server.log() and "wrong pass" not in server.log()
+        finally:
+            server.stop()
+    finally:
         mongo.cleanup()

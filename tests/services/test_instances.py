@@ -12,7 +12,7 @@ from lingualeap.app.backends import memory_backends
 from lingualeap.app.wiring import build_server
 from lingualeap.backends.memory.backplane import MemoryBackplane, MemoryHub
 from lingualeap.clock import ReactorClock
-from lingualeap.domain.commands import FindMatch, JoinRoom, LeaveRoom, MakeGuess
+from lingualeap.domain.commands import FindMatch, JoinRoom, LeaveRoom, MakeGuess, Resume
 from lingualeap.domain.errors import GameError
 from lingualeap.domain.model import Player
 from support.words import languages
@@ -157,3 +157,24 @@ async def test_when_the_owner_dies_another_instance_adopts_the_room_and_finishes
     ended = ca.last("matchEnded")
     assert {s["id"]: s["score"] for s in ended["standings"]}[ana.id] == score
     assert ca.last("newRound")["round"] == 2
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_close_noticed_late_elsewhere_does_not_cost_a_resumed_player_the_seat() -> None:
+    # Ben's old connection on instance 0 is noticed closed only after he resumed on instance 1.
+    c = Cluster(2, rounds=3, reconnect_grace=5)
+    ana, ben = Player("u-a", "Ana"), Player("u-b", "Ben")
+    ca, old = c.connect(0, ana), c.connect(0, ben)
+    await c.servers[0].play.handle(ana, FindMatch("french"))
+    await c.servers[0].play.handle(ben, FindMatch("french"))
+    room_id = ca.last("roomInfo")["roomId"]
+    c.time.advance(2)
+    back = c.connect(1, ben)
+    await c.servers[1].play.handle(ben, Resume(room_id, old.events[-1].data["seq"]))
+    if c.servers[0].presence.discard(old):
+        await c.servers[0].play.disconnected(ben)
+    for _ in range(8):
+        c.time.advance(1)  # retries of the owner notices, and the whole grace period
+    assert back.last("playerReconnected")["player"] == ben.public()
+    assert "playerLeft" not in ca.names()
+    assert c.owner_of(room_id).host.room(room_id).away == {}

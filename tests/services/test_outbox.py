@@ -25,6 +25,7 @@ from lingualeap.domain.commands import FindMatch, MakeGuess
 from lingualeap.domain.errors import GameError
 from lingualeap.domain.events import Event
 from lingualeap.domain.model import Player
+from lingualeap.domain.progression import DAILY_STREAK_XP
 from lingualeap.domain.results import MatchResult, PlayerResult
 from lingualeap.ports import UserRecord
 from lingualeap.services.metrics import Metrics
@@ -265,8 +266,9 @@ async def test_a_match_played_while_the_store_is_down_is_credited_when_it_return
     store.down = False
     await server.results.store_ready()
     await server.host.settle()
-    assert (await server.accounts.total_xp("Ana"))["totalXP"] == xp
-    assert (await server.results.global_top(1))[0]["totalXP"] == xp
+    # With the daily-streak bonus of the first match of the day (domain/progression.py).
+    assert (await server.accounts.total_xp("Ana"))["totalXP"] == xp + DAILY_STREAK_XP
+    assert (await server.results.global_top(1))[0]["totalXP"] == xp + DAILY_STREAK_XP
 
 
 class MemorySpool:

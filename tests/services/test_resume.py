@@ -45,6 +45,19 @@ async def test_a_player_who_comes_back_gets_the_missed_events_in_order_and_keeps
 
 
 @pytest_twisted.ensureDeferred
+async def test_events_before_the_resume_reach_a_new_connection_once_and_in_order() -> None:
+    h = Harness(rounds=3)
+    room, ca, cb = await matched(h)
+    last_seen = seqs(cb)[-1]
+    await h.disconnect(cb)
+    back = h.connect(BEN)  # connected again, but has not said which room to resume yet
+    await h.server.play.handle(ANA, MakeGuess(room, "zzzz"))
+    assert seqs(back) == []
+    await h.server.play.handle(BEN, Resume(room, last_seen))
+    assert seqs(back) == list(range(last_seen + 1, seqs(ca)[-1] + 1))
+
+
+@pytest_twisted.ensureDeferred
 async def test_after_the_grace_period_the_seat_is_gone() -> None:
     h = Harness(rounds=3, reconnect_grace=5)
     room, ca, cb = await matched(h)

@@ -171,3 +171,16 @@ async def test_logout_everywhere_revokes_every_token_of_the_account() -> None:
     await accounts.authenticate(bob.token)
     again = await accounts.login("ana@example.com", "password123")
     await accounts.authenticate(again.token)  # logging in again works
+
+
+def test_guest_tokens_and_account_tokens_are_not_interchangeable() -> None:
+    tokens = service(("v1", OLD))
+    guest = tokens.issue_guest("g-1234", "Guest-1234")
+    assert tokens.verify_guest(guest).user_id == "g-1234"
+    assert "audience" in refused(tokens, guest)
+    account, _ = tokens.issue("u-1", "Ana", 0)
+    with pytest.raises(GameError):
+        tokens.verify_guest(account)
+    # Even signed by us, a guest token must name a guest.
+    with pytest.raises(GameError):
+        tokens.verify_guest(tokens.issue_guest("u-1", "Ana"))

@@ -13,6 +13,7 @@ from support.words import answer_for
 from twisted.web.resource import Resource
 
 from lingualeap.domain.events import Event
+from lingualeap.services.throttle import Limits
 from lingualeap.transports.socketio import EngineIOOptions, RequestInfo
 from lingualeap.transports.socketio_game import build_game_socketio, wire
 from lingualeap.transports.socketio_game.connection import GameSocket
@@ -30,6 +31,7 @@ class Game:
         settings = WebSocketSettings(
             allow_guests=c.allow_guests, max_frame_bytes=c.max_frame_bytes, message_rate=c.message_rate,
             message_burst=c.message_burst, allowed_origins=c.allowed_origins, welcome=server.welcome(),
+            connections_per_user=c.limits.connections_per_user, idle_timeout=c.limits.idle_timeout,
         )
         self.sio = build_game_socketio(
             settings=settings, instance_id=c.instance_id, accounts=server.accounts, play=server.play,
@@ -116,6 +118,16 @@ async def test_a_nameless_guest_takes_the_username_of_its_first_find_match_only(
     emit(ws, "findMatch", {"username": "Someone-else", "language": "french"})
     await game.h.settle()
     assert connection.player.username == "Zoe"  # a name does not change once taken
+
+
+@pytest.mark.parametrize("where", ["auth", "query"])
+def test_a_guest_with_its_guest_token_is_the_same_guest_again(game: Game, where: str) -> None:
+    first = named(events(game.join({"username": "Ana"})), "welcome")[0]
+    token = first["guestToken"]
+    again = game.join({"guestToken": token}) if where == "auth" else game.join(query={"guest": token})
+    assert named(events(again), "welcome")[0]["player"] == first["player"]
+    stranger = game.join({"guestToken": "forged"})
+    assert named(events(stranger), "welcome")[0]["player"]["id"] != first["player"]["id"]
 
 
 def test_a_guest_named_on_connect_keeps_its_name(game: Game) -> None:
@@ -263,6 +275,25 @@ def test_rate_limit_then_flood_disconnect() -> None:
     assert ws.closed and [c.player.username for c in game.connections()] == ["Calm"]
     emit(other, "cancelMatch", ack=1)
     assert ack_reply(other.take()[-1])["error"]["code"] == "not_queued"  # answered: unaffected
+
+
+def test_idle_sockets_are_closed_and_engineio_heartbeats_do_not_count() -> None:
+    game = Game(limits=Limits(idle_timeout=60))
+    quiet, talker = game.join({"username": "Quiet"}), game.join({"username": "Talk"})
+    heard: dict[FakeWebSocket, list[str | bytes]] = {quiet: [], talker: []}
+    for _ in range(6):  # 72 s, answering every heartbeat ping on both; only one emits events
+        game.h.advance(12)
+        for ws in (quiet, talker):
+            frames = ws.take()
+            heard[ws] += frames
+            if "2" in frames and not ws.closed:
+                ws.receive("3")
+        if not talker.closed:
+            emit(talker, "cancelMatch")
+    idle = '42["error",{"code":"idle","message":"closed after 60 s without a message from you"}]'
+    assert heard[quiet][-3:] == [idle, "41", "1"] and quiet.closed  # the reason, DISCONNECT, close
+    assert "2" in heard[quiet]  # it did answer the heartbeat
+    assert not talker.closed and [c.player.username for c in game.connections()] == ["Talk"]
 
 
 @pytest_twisted.ensureDeferred

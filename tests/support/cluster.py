@@ -7,6 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from support.mongo import MongoServer, drop_database, new_database
 from support.processes import ROOT, ServerProcess, free_port, http_json, wait_until
 from support.redis import RedisReplica, RedisServer, SentinelServer
 from support.words import FIXTURE_WORDS
@@ -17,9 +18,12 @@ SECRET = "cluster-test-secret-shared-by-all-instances-0123456789"
 class LocalCluster:
     def __init__(
         self, directory: Path, size: int, args: list[str] | None = None, haproxy: bool = False,
-        sentinel: bool = False, persistent_redis: bool = False,
+        sentinel: bool = False, persistent_redis: bool = False, mongo: bool = False,
     ) -> None:
         self.directory = directory
+        #: The Mongo-wire server every instance keeps users and results in, when asked for.
+        self.mongo = MongoServer() if mongo else None
+        self.database = new_database()
         self.redis = RedisServer(persistent=persistent_redis)
         self.replica: RedisReplica | None = None
         self.sentinels: list[SentinelServer] = []
@@ -30,6 +34,8 @@ class LocalCluster:
             redis_args = ["--redis-sentinel", hosts, "--redis-master", "ll"]
         else:
             redis_args = ["--redis", self.redis.url]
+        if self.mongo is not None:
+            redis_args += ["--mongo", self.mongo.uri(self.database)]
         self.instances = [
             ServerProcess(
                 ["--instance-id", f"app{i}", *redis_args, "--words", str(FIXTURE_WORDS),
@@ -43,6 +49,8 @@ class LocalCluster:
         self._haproxy: subprocess.Popen[bytes] | None = None
 
     def start(self) -> LocalCluster:
+        if self.mongo is not None:
+            self.mongo.start()
         self.redis.start()
         if self.replica is not None:
             self.replica.start()
@@ -107,6 +115,15 @@ class LocalCluster:
         if self.replica is not None:
             self.replica.cleanup()
         self.redis.cleanup()
+        if self.mongo is not None:
+            drop_database(self.mongo, self.database)
+            self.mongo.cleanup()
+
+    def matches(self, room: str) -> list[dict[str, object]]:
+        """The match records MongoDB holds for ``room``."""
+        assert self.mongo is not None, "this cluster keeps no MongoDB"
+        with self.mongo.client() as client:
+            return list(client[self.database].matches.find({"room": room}))
 
     def logs(self) -> str:
         return "\n".join(f"--- {i.log_path.name}\n{i.log()}" for i in self.instances)

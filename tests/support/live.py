@@ -60,3 +60,11 @@ class LiveServer:
         ctype = response.headers.getRawHeaders(b"content-type", [b""])[0]
         parsed: Any = json.loads(content) if b"json" in ctype and content else content
         return response.code, parsed, response.headers
+
+    async def register(self, name: str) -> dict[str, Any]:
+        """A new account named ``name`` (e-mail ``name@example.com``): the API's answer, with its token."""
+        status, body, _ = await self.request(
+            "POST", "/api/users", {"name": name, "email": f"{name.lower()}@example.com", "password": "password123"}
+        )
+        assert status == 201, body
+        return dict(body)

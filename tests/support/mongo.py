@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import pymongo
 import pytest
@@ -46,14 +46,23 @@ def _secantus_command() -> list[str]:
 
 
 class MongoServer:
-    """One server for tests; ``uri(db)`` names a database on it."""
+    """One server for tests; ``uri(db)`` names a database on it.
 
-    def __init__(self) -> None:
-        self.external = os.environ.get(URI_ENV) or None
-        self.mongod = os.environ.get(MONGOD_ENV) or None
+    ``tls=(cert, key, ca)`` makes it speak only TLS with that certificate (SecantusDB's
+    ``--tls-cert-file``/``--tls-key-file``; ``ca`` is what the test's own pings trust).
+    """
+
+    def __init__(self, tls: tuple[Path, Path, Path] | None = None, login: tuple[str, str] | None = None) -> None:
+        self.tls = tls
+        #: ``(user, password)``: a root user is made, then the server requires logins (SCRAM-SHA-256).
+        self.login = login
+        own = tls is not None or login is not None
+        self.external = None if own else os.environ.get(URI_ENV) or None
+        self.mongod = None if own else os.environ.get(MONGOD_ENV) or None
         self.port = free_port()
         self.directory = Path(tempfile.mkdtemp(prefix="ll-mongo-"))
         self.process: subprocess.Popen[bytes] | None = None
+        self._users_made = False
 
     @property
     def kind(self) -> str:
@@ -73,15 +82,17 @@ class MongoServer:
             parts = urlsplit(self.external)
             query = "&".join(filter(None, [parts.query, *(f"{k}={v}" for k, v in options.items())]))
             return urlunsplit((parts.scheme, parts.netloc, "/" + database, query, ""))
+        if self.login is not None:
+            options = {"authSource": "admin", **options}
         query = "&".join(f"{k}={v}" for k, v in options.items())
-        return f"mongodb://127.0.0.1:{self.port}/{database}" + (f"?{query}" if query else "")
+        credentials = f"{quote(self.login[0], safe='')}:{quote(self.login[1], safe='')}@" if self.login else ""
+        return f"mongodb://{credentials}127.0.0.1:{self.port}/{database}" + (f"?{query}" if query else "")
 
     def client(self) -> pymongo.MongoClient:
         """A blocking PyMongo client, for test setup and inspection only (never in the server)."""
         if self.external:
             return pymongo.MongoClient(self.external, serverSelectionTimeoutMS=3000)
-        return pymongo.MongoClient(f"mongodb://127.0.0.1:{self.port}/", directConnection=True,
-                                   serverSelectionTimeoutMS=3000)
+        return pymongo.MongoClient(self.uri("admin"), directConnection=True, serverSelectionTimeoutMS=3000)
 
     def _command(self) -> list[str]:
         data = self.directory / "data"
@@ -89,10 +100,24 @@ class MongoServer:
         if self.mongod:
             return [self.mongod, "--port", str(self.port), "--bind_ip", "127.0.0.1", "--dbpath", str(data),
                     "--quiet", "--logpath", str(self.directory / "mongod.log")]
+        tls = ["--tls-cert-file", str(self.tls[0]), "--tls-key-file", str(self.tls[1])] if self.tls else []
+        auth = ["--auth"] if self.login and self._users_made else []
         return [*_secantus_command(), "--host", "127.0.0.1", "--port", str(self.port),
-                "--storage-path", str(data), "--log-level", "WARNING"]
+                "--storage-path", str(data), "--log-level", "WARNING", *tls, *auth]
 
     def start(self, timeout: float = 30.0) -> MongoServer:
+        if self.login is not None and not self._users_made:
+            # As with mongod: users are made on an open server, which then restarts with --auth.
+            self._start(timeout, lambda: self.ping(open_server=True))
+            with pymongo.MongoClient(f"mongodb://127.0.0.1:{self.port}/", directConnection=True,
+                                     serverSelectionTimeoutMS=3000) as client:
+                client.admin.command("createUser", self.login[0], pwd=self.login[1], roles=["root"],
+                                     mechanisms=["SCRAM-SHA-256"])
+            self.stop()
+            self._users_made = True
+        return self._start(timeout, self.ping)
+
+    def _start(self, timeout: float, ping: Callable[[], bool]) -> MongoServer:
         if self.external:
             wait_until(self.ping, timeout, f"MongoDB at {self.external}")
             return self
@@ -107,15 +132,19 @@ class MongoServer:
             assert self.process is not None
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.kind} exited with {self.process.returncode}: {self.log()}")
-            return self.ping()
+            return ping()
 
         wait_until(up, timeout, f"{self.kind} on port {self.port}")
         return self
 
-    def ping(self) -> bool:
+    def ping(self, open_server: bool = False) -> bool:
+        # The test's own check trusts the CA but not the name: only the server under test is picky.
+        tls: dict[str, Any] = ({"tls": True, "tlsCAFile": str(self.tls[2]), "tlsAllowInvalidHostnames": True}
+                               if self.tls else {})
+        uri = f"mongodb://127.0.0.1:{self.port}/admin" if open_server else self.uri("admin")
         try:
-            with pymongo.MongoClient(self.uri("admin"), directConnection=not self.external,
-                                     serverSelectionTimeoutMS=300, connectTimeoutMS=300) as client:
+            with pymongo.MongoClient(uri, directConnection=not self.external,
+                                     serverSelectionTimeoutMS=300, connectTimeoutMS=300, **tls) as client:
                 client.admin.command("ping")
             return True
         except PyMongoError:

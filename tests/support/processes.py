@@ -47,14 +47,31 @@ def wait_until(predicate: Any, timeout: float, what: str, interval: float = 0.05
         time.sleep(interval)
 
 
-def http_json(url: str, method: str = "GET", body: Any = None, timeout: float = 5.0) -> tuple[int, Any]:
+def http_json(url: str, method: str = "GET", body: Any = None, timeout: float = 5.0,
+              token: str | None = None) -> tuple[int, Any]:
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method, headers={"content-type": "application/json"})
+    headers = {"content-type": "application/json", **({"authorization": f"Bearer {token}"} if token else {})}
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read() or b"null")
     except urllib.error.HTTPError as e:
         return e.code, json.loads(e.read() or b"null")
+
+
+def register(base: str, name: str) -> str:
+    """A new account ``name`` (``name@example.com``, password ``password123``) at ``base``; its token."""
+    status, body = http_json(base + "/api/users", "POST",
+                             {"name": name, "email": f"{name}@example.com", "password": "password123"})
+    assert status == 201, body
+    return str(body["token"])
+
+
+def login(base: str, name: str, password: str = "password123") -> str:
+    """A new token of the account :func:`register` made."""
+    status, body = http_json(base + "/api/users/auth", "POST", {"email": f"{name}@example.com", "password": password})
+    assert status == 200, body
+    return str(body["token"])
 
 
 class ServerProcess:

@@ -39,27 +39,34 @@ class RedisServer:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def start(self, timeout: float = 15.0) -> RedisServer:
+    def _listen(self) -> list[str]:
+        return ["--port", str(self.port)]
+
+    def _args(self) -> list[str]:
         durability = ["--appendonly", "yes", "--appendfsync", "always"] if self.persistent else ["--appendonly", "no"]
-        args = [redis_binary(), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                *durability, "--dir", str(self.directory), "--daemonize", "no",
-                "--loglevel", "warning", "--logfile", str(self.directory / "redis.log")]
-        if self.password:
-            args += ["--requirepass", self.password]
-        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        if self.password:
-            wait_until(lambda: self._auth_ping(), timeout, f"redis on {self.port}")
-        else:
-            wait_until(lambda: _ping(self.port), timeout, f"redis on {self.port}")
+        password = ["--requirepass", self.password] if self.password else []
+        return [redis_binary(), *self._listen(), "--bind", "127.0.0.1", "--save", "", *durability,
+                "--dir", str(self.directory), "--daemonize", "no", "--loglevel", "warning",
+                "--logfile", str(self.directory / "redis.log"), *password]
+
+    def start(self, timeout: float = 15.0) -> RedisServer:
+        self.process = subprocess.Popen(self._args(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until(self._answers, timeout, f"redis on {self.port}")
         return self
 
-    def _auth_ping(self) -> bool:
+    def _answers(self) -> bool:
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise RuntimeError(f"redis-server exited: {(self.directory / 'redis.log').read_text(errors='replace')}")
         try:
             with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
-                s.sendall(f"AUTH {self.password}\r\nPING\r\n".encode())
-                return b"+PONG" in s.recv(64)
+                return self._ping(s)
         except OSError:
             return False
+
+    def _ping(self, s: socket.socket) -> bool:
+        s.sendall((f"AUTH {self.password}\r\n" if self.password else "").encode() + b"PING\r\n")
+        return b"+PONG" in s.recv(64)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -88,15 +95,8 @@ class RedisReplica(RedisServer):
         super().__init__()
         self.master = master
 
-    def start(self, timeout: float = 15.0) -> RedisReplica:
-        self.process = subprocess.Popen(
-            [redis_binary(), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.directory), "--replicaof", "127.0.0.1", str(self.master.port),
-             "--loglevel", "warning", "--logfile", str(self.directory / "redis.log")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        wait_until(lambda: _ping(self.port), timeout, f"replica on {self.port}")
-        return self
+    def _args(self) -> list[str]:
+        return [*super()._args(), "--replicaof", "127.0.0.1", str(self.master.port)]
 
 
 class SentinelServer:

@@ -137,8 +137,20 @@ class ResilientPlayer:
             if event["event"] == "roomState" or expected is None:
                 expected = seq + 1
                 continue
-            assert seq == expected, f"{self.name}: got seq {seq} ({event['event']}) after {expected - 1}"
+            assert seq == expected, (
+                f"{self.name}: got seq {seq} ({event['event']}) after {expected - 1}; "
+                f"instances {self.instances}; events {self._trace()}"
+            )
             expected = seq + 1
+
+    def _trace(self) -> list[str]:
+        """What arrived, compactly: event names with their sequence numbers."""
+        trace = []
+        for event in self.events:
+            data = event.get("data") or {}
+            seq = data.get("seq") if isinstance(data, dict) else None
+            trace.append(event["event"] if seq is None else f"{event['event']}#{seq}")
+        return trace
 
     def drop(self) -> None:
         """Cut the TCP connection without a WebSocket goodbye, as a network failure would."""

@@ -188,3 +188,16 @@ class PyClient:
 
     def close(self) -> None:
         self.client.shutdown()
+
+
+def dismissed(client: NodeClient | PyClient, code: str) -> None:
+    """Told why by an ``error`` event, then disconnected by the server for good (no reconnecting)."""
+    assert client.next("error")["code"] == code
+    # socket.io-client says "io server disconnect", python-socketio "server disconnect".
+    assert client.next("@disconnect")["reason"] in ("io server disconnect", "server disconnect")
+
+
+def still_up(client: NodeClient | PyClient) -> None:
+    """Answered (``cancelMatch`` while not queued) and never disconnected."""
+    assert client.call("cancelMatch")["error"]["code"] == "not_queued"
+    assert "@disconnect" not in client.inbox.names()

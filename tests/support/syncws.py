@@ -35,5 +35,20 @@ class SyncClient:
                 return dict(message["data"])
         raise AssertionError(f"none of {names} within {timeout}s; got {[e['event'] for e in self.events]}")
 
+    def wait_closed(self, timeout: float = 10.0) -> tuple[int, str]:
+        """The server's close frame (code, reason), skipping whatever comes before it."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.ws.settimeout(max(0.05, deadline - time.monotonic()))
+            try:
+                opcode, frame = self.ws.recv_data_frame(True)
+            except websocket.WebSocketTimeoutException:
+                break
+            if opcode == websocket.ABNF.OPCODE_CLOSE:
+                return int.from_bytes(frame.data[:2], "big"), frame.data[2:].decode("utf-8", "replace")
+            if opcode == websocket.ABNF.OPCODE_TEXT:
+                self.events.append(json.loads(frame.data))
+        raise AssertionError(f"not closed within {timeout}s; got {[e['event'] for e in self.events]}")
+
     def close(self) -> None:
         self.ws.close()

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
-import shutil
 import socket
 import ssl
-import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,8 +14,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from support.processes import free_port, wait_until
-from support.redis import redis_binary
+from support.redis import RedisServer
 
 
 def _key() -> ec.EllipticCurvePrivateKey:
@@ -85,47 +81,22 @@ class ThrowawayCA:
         return issued
 
 
-class TlsRedisServer:
+class TlsRedisServer(RedisServer):
     """redis-server listening only on a TLS port, with a certificate from ``ca``."""
 
     def __init__(self, ca: ThrowawayCA, dns: tuple[str, ...] = ("localhost",), ips: tuple[str, ...] = ()) -> None:
+        super().__init__()
         self.ca = ca
-        self.port = free_port()
         self.issued = ca.issue("redis", dns, ips)
-        self.directory = Path(tempfile.mkdtemp(prefix="ll-redis-tls-"))
-        self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 15.0) -> TlsRedisServer:
-        self.process = subprocess.Popen(
-            [redis_binary(), "--port", "0", "--tls-port", str(self.port), "--bind", "127.0.0.1",
-             "--tls-cert-file", str(self.issued.cert), "--tls-key-file", str(self.issued.key),
-             "--tls-ca-cert-file", str(self.ca.cert_path), "--tls-auth-clients", "no",
-             "--save", "", "--appendonly", "no", "--dir", str(self.directory), "--daemonize", "no",
-             "--loglevel", "warning", "--logfile", str(self.directory / "redis.log")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_until(self._ping, timeout, f"TLS redis on {self.port}")
-        return self
+    def _listen(self) -> list[str]:
+        return ["--port", "0", "--tls-port", str(self.port), "--tls-cert-file", str(self.issued.cert),
+                "--tls-key-file", str(self.issued.key), "--tls-ca-cert-file", str(self.ca.cert_path),
+                "--tls-auth-clients", "no"]
 
-    def _ping(self) -> bool:
-        assert self.process is not None
-        if self.process.poll() is not None:
-            raise RuntimeError(f"redis-server exited: {(self.directory / 'redis.log').read_text(errors='replace')}")
+    def _ping(self, s: socket.socket) -> bool:
         context = ssl.create_default_context(cafile=str(self.ca.cert_path))
         context.check_hostname = False
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as raw:
-                with context.wrap_socket(raw) as conn:
-                    conn.sendall(b"PING\r\n")
-                    return conn.recv(64).startswith(b"+PONG")
-        except OSError:
-            return False
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
-        shutil.rmtree(self.directory, ignore_errors=True)
+        with context.wrap_socket(s) as conn:
+            conn.sendall(b"PING\r\n")
+            return conn.recv(64).startswith(b"+PONG")

@@ -72,3 +72,27 @@ def test_pathological_nesting_is_refused_not_crashed() -> None:
 def test_events_always_encode(data: dict[str, Any], name: str) -> None:
     encoded = codec.encode_event(Event(name or "x", data))
     assert json.loads(encoded)["event"] == (name or "x")
+
+
+#: What events carry: floats between 1e-4 and 1e16 are written alike by orjson and json.
+EVENT_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**64 - 1) | st.text(max_size=40)
+    | st.floats(allow_nan=False, allow_infinity=False).filter(lambda f: f == 0 or 1e-4 <= abs(f) < 1e16),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    max_leaves=20,
+)
+
+
+def _stdlib(name: str, data: Any) -> bytes:
+    return json.dumps({"event": name, "data": data}, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+@settings(max_examples=300)
+@given(st.dictionaries(st.text(max_size=10), EVENT_VALUES, max_size=5), st.text(min_size=1, max_size=20))
+def test_events_encode_to_the_same_bytes_as_the_standard_library(data: dict[str, Any], name: str) -> None:
+    assert codec.encode_event(Event(name, data)) == _stdlib(name, data)
+
+
+def test_what_orjson_refuses_is_encoded_by_the_standard_library() -> None:
+    for data in ({"big": 2**70}, {"keys": {1: "one"}}):
+        assert codec.encode_event(Event("x", data)) == _stdlib("x", data)

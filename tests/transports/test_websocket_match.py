@@ -10,6 +10,8 @@ from support.live import LiveServer
 from support.words import FRENCH_WORDS
 from support.wsclient import WsClient, connect
 
+from lingualeap.domain.progression import DAILY_STREAK_XP
+
 ANSWERS = {p.english: p.answer for p in FRENCH_WORDS}
 
 
@@ -73,8 +75,12 @@ async def test_two_players_play_a_whole_match(server: LiveServer) -> None:
     result = await ana.next("matchEnded", timeout=10)
     assert result == await ben.next("matchEnded")
     assert result["winner"]["username"] == "ana"
-    xp = result["standings"][0]["xp"]
-    assert xp > 0
+    assert result["standings"][0]["xp"] > 0
+    # Ana's total adds the daily-streak bonus of her first match today (she solved one round).
+    award = await ana.next("xpAwarded")
+    assert (award["xp"], award["dailyStreakBonus"], award["roundStreakBonus"]) == (
+        result["standings"][0]["xp"], DAILY_STREAK_XP, 0)
+    xp = award["xp"] + award["bonus"]
     update = await ben.next("globalLeaderboardUpdate")
     assert update["leaderboard"][0] == {"name": "ana", "totalXP": xp, "level": 1}
 
@@ -185,3 +191,33 @@ async def test_logged_out_tokens_are_refused_at_the_handshake(server: LiveServer
 
 def _unused(client: WsClient) -> None:  # keeps the import for type hints of helpers
     pass
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_guest_who_reconnects_with_the_guest_token_keeps_the_seat(server: LiveServer) -> None:
+    zoe = await connect(server.ws_url("username=Zoe"))
+    max_ = await connect(server.ws_url("username=Max"))
+    await zoe.next("welcome")
+    first = await max_.next("welcome")
+    assert first["guestToken"]
+    zoe.send("findMatch", {"language": "french"})
+    await zoe.next("queued")
+    max_.send("findMatch", {"language": "french"})
+    room = (await max_.next("newRound"))["roomId"]
+    seen = max(f["data"].get("seq", 0) for f in max_.events)
+    max_.close()
+    await max_.wait_closed()
+    await zoe.next("playerDisconnected")
+    again = await connect(server.ws_url(f"guest={first['guestToken']}"))
+    assert (await again.next("welcome"))["player"] == first["player"]
+    again.send("resume", {"roomId": room, "lastSeq": seen})
+    assert (await zoe.next("playerReconnected"))["player"]["id"] == first["player"]["id"]
+    zoe.send("makeGuess", {"roomId": room, "guess": "zzzz"})
+    assert (await again.next("wrongGuess"))["player"]["username"] == "Zoe"
+    # Anything but a guest token of ours makes a new guest, never someone else.
+    registered = await register(server, "ursula")
+    for bad in ("not-a-token", registered):
+        stranger = await connect(server.ws_url(f"guest={bad}"))
+        assert (await stranger.next("welcome"))["player"]["id"] != first["player"]["id"]
+        stranger.close()
+    zoe.close(), again.close()

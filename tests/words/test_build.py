@@ -366,6 +366,14 @@ def test_build_pairs_applies_review_rejections() -> None:
     assert all(pair.english != "ripe" for pair in pairs)
 
 
+def test_the_review_lists_parse_and_name_both_languages() -> None:
+    for language in ("french", "spanish"):
+        rejected = build.review_rejects(language)
+        assert len(rejected) > 400
+        assert all(prompt and word for prompt, word in rejected)
+    assert build.parse_rejects("# a comment\nbed = *\n") == frozenset({("bed", build.ANY)})
+
+
 def test_parse_rejects() -> None:
     assert build.parse_rejects("\n    bed = *\n    bit = pan, morceau\n") == frozenset(
         {("bed", "*"), ("bit", "pan"), ("bit", "morceau")}

@@ -38,6 +38,8 @@ class MemoryBackplane:
 
     async def publish(self, room_id: str, batch: dict[str, Any]) -> None:
         for instance in sorted(self._hub.watchers.get(room_id, ())):
+            if instance == self.instance_id:
+                continue  # the owner hands its batches to its own players directly
             handler = self._hub.handlers.get(instance)
             if handler is not None:
                 # A copy per receiver, as if it had crossed a wire.

@@ -3,24 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Generic, TypeVar
 
 from lingualeap.clock import Clock
 from lingualeap.ports import LeaderboardEntry
 
+T = TypeVar("T")
 
-class MemoryLeaderboards:
+
+class ExpiringBoards(Generic[T]):
+    """Named boards of members that disappear at their deadline on the Clock."""
+
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
-        self._boards: dict[str, dict[str, LeaderboardEntry]] = {}
+        self._boards: dict[str, dict[str, T]] = {}
         self._expires: dict[str, float] = {}
 
-    def _board(self, board: str) -> dict[str, LeaderboardEntry]:
+    def _board(self, board: str) -> dict[str, T]:
         deadline = self._expires.get(board)
         if deadline is not None and self._clock.now() >= deadline:
             self._boards.pop(board, None)
             self._expires.pop(board, None)
         return self._boards.setdefault(board, {})
 
+
+class MemoryLeaderboards(ExpiringBoards[LeaderboardEntry]):
     async def increment(self, board: str, member: str, amount: float, label: str) -> float:
         entries = self._board(board)
         old = entries.get(member)

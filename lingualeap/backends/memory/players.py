@@ -6,11 +6,12 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from lingualeap.backends.credit import credited_stats, registered_ratings
 from lingualeap.clock import Clock
 from lingualeap.domain import stats as match_stats
 from lingualeap.domain.errors import GameError
 from lingualeap.domain.results import MatchResult
-from lingualeap.ports import LanguageStats, UserRecord, WordProgress
+from lingualeap.ports import ProgressionRecord, UserRecord, WordProgress
 
 _UPDATABLE = frozenset(
     {"name", "email", "password_hash", "total_xp", "games_played", "wins", "token_version"}
@@ -28,6 +29,7 @@ class MemoryPlayerStore:
         #: Every recorded match, by its record id, oldest first.
         self._records: dict[str, MatchResult] = {}
         self._progress: dict[tuple[str, str], dict[str, WordProgress]] = {}
+        self._progression: dict[str, ProgressionRecord] = {}
 
     async def create_user(self, user: UserRecord) -> None:
         if user.id in self._users:
@@ -79,6 +81,7 @@ class MemoryPlayerStore:
             return False
         self._by_name.pop(user.name.casefold(), None)
         self._by_email.pop(user.email.lower(), None)
+        self._progression.pop(user_id, None)
         for key in [k for k in self._progress if k[0] == user_id]:
             del self._progress[key]
         self._records = {k: match_stats.anonymised(r, user_id) for k, r in self._records.items()}
@@ -90,31 +93,18 @@ class MemoryPlayerStore:
             return False
         self._records[result.record_id] = result
         self.matches[result.match_id] = result
-        ratings = {
-            p.id: self._users[p.id].stats_for(result.language).rating
-            for p in result.players if not p.guest and p.id in self._users
-        }
-        rated = match_stats.new_ratings(result, ratings)
+        rated = match_stats.new_ratings(result, registered_ratings(result, {i: u.stats for i, u in self._users.items()}))
         for player in result.players:
             user = self._users.get(player.id)
             if player.guest or user is None:
                 continue
             won = 1 if player.won else 0
-            before = user.stats_for(result.language)
-            language = replace(
-                before,
-                games=before.games + 1,
-                wins=before.wins + won,
-                xp=before.xp + player.xp,
-                rating=rated.get(player.id, before.rating),
-                best_streak=max(before.best_streak, match_stats.best_streak(result, player.id)),
-            )
             self._users[user.id] = replace(
                 user,
                 total_xp=user.total_xp + player.xp,
                 games_played=user.games_played + 1,
                 wins=user.wins + won,
-                stats=_with(user.stats, language),
+                stats=credited_stats(user.stats, result, player, rated),
                 updated_at=self._clock.now(),
             )
             self._practised(user.id, result)
@@ -159,7 +149,15 @@ class MemoryPlayerStore:
     async def progress(self, user_id: str, language: str) -> list[WordProgress]:
         return list(self._progress.get((user_id, language), {}).values())
 
+    async def progression(self, user_id: str) -> ProgressionRecord | None:
+        if user_id not in self._users:
+            return None
+        return self._progression.get(user_id, ProgressionRecord())
 
-def _with(stats: tuple[LanguageStats, ...], language: LanguageStats) -> tuple[LanguageStats, ...]:
-    others = [s for s in stats if s.language != language.language]
-    return tuple(sorted([*others, language], key=lambda s: s.language))
+    async def save_progression(self, user_id: str, record: ProgressionRecord, bonus_xp: int) -> bool:
+        user = self._users.get(user_id)
+        if user is None or self._progression.get(user_id, ProgressionRecord()).version != record.version - 1:
+            return False
+        self._progression[user_id] = record
+        self._users[user_id] = replace(user, total_xp=user.total_xp + bonus_xp, updated_at=self._clock.now())
+        return True

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
+from collections.abc import Sequence
 from typing import Any
+
+import orjson
 
 from lingualeap.domain.room import RoomState
 from lingualeap.ports import Backplane, Lease
@@ -19,7 +22,9 @@ class MemoryRoomStore:
         self._backplane = backplane
         self._leases = leases
         self._rooms: dict[str, RoomState] = {}
-        self._logs: dict[str, deque[dict[str, Any]]] = {}
+        # Each logged event as its JSON: bytes are not tracked by the garbage collector, while
+        # 500 nested dicts per room made every full collection walk the whole log.
+        self._logs: dict[str, deque[bytes]] = {}
 
     async def commit(self, state: RoomState, lease: Lease, batch: dict[str, Any] | None) -> bool:
         if self._leases is not None and not self._leases.holds(lease):
@@ -28,7 +33,7 @@ class MemoryRoomStore:
         self._rooms[state.room_id] = state
         if batch is not None:
             log = self._logs.setdefault(state.room_id, deque(maxlen=EVENT_LOG_LIMIT))
-            log.extend(batch["events"])
+            log.extend(orjson.dumps(event) for event in batch["events"])
             await self._backplane.publish(state.room_id, batch)
         return True
 
@@ -36,7 +41,7 @@ class MemoryRoomStore:
         return self._rooms.get(room_id)
 
     async def events_since(self, room_id: str, seq: int) -> list[dict[str, Any]] | None:
-        log = list(self._logs.get(room_id, ()))
+        log = [orjson.loads(event) for event in self._logs.get(room_id, ())]
         return events_after(log, seq)
 
     async def delete(self, room_id: str) -> None:
@@ -75,6 +80,9 @@ class MemoryRoomLeases:
 
     async def renew(self, lease: Lease) -> bool:
         return self.holds(lease)
+
+    async def renew_all(self, leases: Sequence[Lease]) -> list[bool]:
+        return [self.holds(lease) for lease in leases]
 
     async def release(self, lease: Lease) -> None:
         if self._leases.get(lease.room_id) == lease:

@@ -20,10 +20,12 @@ from twisted.internet.defer import Deferred, succeed
 from twisted.logger import Logger
 from txmongo.connection import ConnectionPool
 
+from lingualeap.backends.mongo import scram
 from lingualeap.backends.mongo.calls import MongoUnavailable, call
 from lingualeap.backends.mongo.indexes import ensure_indexes
 from lingualeap.clock import Cancellable, Clock
 from lingualeap.config import Config
+from lingualeap.tls import MongoTLS, client_tls
 
 T = TypeVar("T")
 
@@ -40,11 +42,17 @@ class MongoSettings:
     uri: str
     write_concern: str = "majority"
     timeout: float = 5.0
+    #: Trusted CA(s) for ``tls=true`` (else the URI's ``tlsCAFile``, else the system's roots).
+    ca_file: str | None = None
 
     @classmethod
     def from_config(cls, config: Config) -> MongoSettings:
         assert config.mongo_uri is not None
-        return cls(config.mongo_uri, config.mongo_write_concern, config.mongo_timeout)
+        return cls(config.mongo_uri, config.mongo_write_concern, config.mongo_timeout, config.mongo_ca)
+
+    @property
+    def tls(self) -> MongoTLS:
+        return MongoTLS.of_uri(self.uri)
 
     @property
     def database(self) -> str:
@@ -64,7 +72,15 @@ class MongoSettings:
             # txmongo uses this as its connect and handshake timeout as well as the first retry delay.
             "retry_delay": min(self.timeout, 2.0),
             "max_delay": MAX_RECONNECT_DELAY,
+            **self._tls_options(),
         }
+
+    def _tls_options(self) -> dict[str, Any]:
+        """With ``tls=true``, every connection verifies the chain and the (first) host's name."""
+        tls = self.tls
+        if not tls.enabled:
+            return {}
+        return {"ssl_context_factory": client_tls(tls.hostname, self.ca_file or tls.ca_file)}
 
 
 class MongoService(Service):
@@ -92,8 +108,10 @@ class MongoService(Service):
         super().startService()
         # Connecting starts here, never at import or construction (txmongo dials at once).
         self._pool = ConnectionPool(self.settings.uri, **self.settings.pool_options())
-        self.log.info("connecting to MongoDB at {where} (write concern {w}, {timeout}s timeout)",
-                      where=self.settings.where, w=self.settings.write_concern, timeout=self.settings.timeout)
+        scram.install(self._pool)
+        self.log.info("connecting to MongoDB at {where}{tls} (write concern {w}, {timeout}s timeout)",
+                      where=self.settings.where, tls=" over TLS" if self.settings.tls.enabled else "",
+                      w=self.settings.write_concern, timeout=self.settings.timeout)
         self._loop = self._clock.looping_call(self._ping_interval, self._tick)
         self._tick()
 

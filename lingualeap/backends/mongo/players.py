@@ -26,6 +26,7 @@ from pymongo.errors import OperationFailure
 from twisted.logger import Logger
 from txmongo import filter as qf
 
+from lingualeap.backends.credit import progression_document, progression_record
 from lingualeap.backends.mongo import documents as docs
 from lingualeap.backends.mongo.calls import is_duplicate_key
 from lingualeap.backends.mongo.connection import MongoService
@@ -36,7 +37,7 @@ from lingualeap.domain.errors import GameError
 from lingualeap.domain.rating import Rating, from_record
 from lingualeap.domain.results import MatchResult
 from lingualeap.domain.scoring import level_for_xp
-from lingualeap.ports import UserRecord, WordProgress
+from lingualeap.ports import ProgressionRecord, UserRecord, WordProgress
 
 _UPDATABLE = frozenset(
     {"name", "email", "password_hash", "total_xp", "games_played", "wins", "token_version"}
@@ -294,3 +295,28 @@ class MongoPlayerStore:
             {"_id": docs.progress_id(user_id, language)}, projection={"matches": 0}, timeout=self._t
         ))
         return docs.word_progress(doc)
+
+    # -- progression -----------------------------------------------------------------------
+    async def progression(self, user_id: str) -> ProgressionRecord | None:
+        doc = await self._mongo.call(self._collection(USERS).find_one(
+            {"_id": user_id}, projection={"progression": 1, "progression_version": 1}, timeout=self._t
+        ))
+        if doc is None:
+            return None
+        return progression_record(doc.get("progression"), doc.get("progression_version"))
+
+    async def save_progression(self, user_id: str, record: ProgressionRecord, bonus_xp: int) -> bool:
+        expected = record.version - 1
+        # A never-saved progression has no version field: "not above 0" matches it.
+        version: Any = expected if expected > 0 else {"$not": {"$gt": 0}}
+        saved = await self._mongo.call(self._collection(USERS).find_one_and_update(
+            {"_id": user_id, "progression_version": version},
+            {"$set": {"progression": progression_document(record), "progression_version": record.version,
+                      "updated_at": docs.to_date(self._clock.now())},
+             "$inc": {"total_xp": bonus_xp}},
+            projection={"total_xp": 1}, return_document=ReturnDocument.AFTER, timeout=self._t,
+        ))
+        if saved is None:
+            return False
+        await self._level_up(user_id, int(saved.get("total_xp", 0)))
+        return True

@@ -20,6 +20,8 @@ from lingualeap.domain.errors import GameError
 from lingualeap.ports import BackplaneHandler
 
 SUBSCRIBE_TIMEOUT = 5.0
+#: The publisher's instance id, first in a room batch so its own copy is dropped unread.
+ORIGIN = "origin"
 
 
 class _Subscriber(txredisapi.SubscriberProtocol):  # type: ignore[misc]
@@ -47,6 +49,11 @@ class RedisBackplane:
         self._client = client
         self._channels = keys.Channels(address.db)
         self._inbox = self._channels.inbox(instance_id)
+        # Redis hands a publication to every subscriber, the publisher included: our own room
+        # batches reached our players already, so they are recognised by this prefix and dropped
+        # before being decoded.
+        self._own = _encode(from_instance(instance_id, {}))[:-1] + ","
+        self._own_bytes = self._own.encode("utf-8")
         self._subscribed: set[str] = {self._inbox, self._channels.broadcast}
         self._protocol: Any = None
         self._subscribing: dict[str, Deferred[None]] = {}
@@ -127,7 +134,8 @@ class RedisBackplane:
             await self._protocol.unsubscribe(channel).addTimeout(SUBSCRIBE_TIMEOUT, self._reactor)
 
     async def publish(self, room_id: str, batch: dict[str, Any]) -> None:
-        await self._client.execute("PUBLISH", self._channels.room(room_id), _encode(batch))
+        message = _encode(from_instance(self.instance_id, batch))
+        await self._client.execute("PUBLISH", self._channels.room(room_id), message)
 
     async def send(self, instance_id: str, message: dict[str, Any]) -> None:
         receivers = await self._client.execute("PUBLISH", self._channels.inbox(instance_id), _encode(message))
@@ -138,7 +146,7 @@ class RedisBackplane:
         await self._client.execute("PUBLISH", self._channels.broadcast, _encode(message))
 
     def received(self, channel: str, raw: Any) -> None:
-        if self._handler is None:
+        if self._handler is None or self._mine(channel, raw):
             return
         try:
             message = json.loads(raw)
@@ -153,9 +161,18 @@ class RedisBackplane:
             else:
                 room_id = self._channels.room_of(channel)
                 if room_id is not None:
+                    message.pop(ORIGIN, None)
                     self._handler.room_batch(room_id, message)
         except Exception:
             self.log.failure("handling a message on {channel} failed", channel=channel)
+
+    def _mine(self, channel: str, raw: Any) -> bool:
+        """A room batch this instance published (inbox and broadcast messages are never skipped)."""
+        if channel == self._inbox or channel == self._channels.broadcast:
+            return False
+        if isinstance(raw, str):
+            return raw.startswith(self._own)
+        return isinstance(raw, bytes) and raw.startswith(self._own_bytes)
 
 
 async def _wait(done: Deferred[None]) -> None:
@@ -168,6 +185,11 @@ async def _wait(done: Deferred[None]) -> None:
 
     done.addBoth(release)
     await waiter
+
+
+def from_instance(instance_id: str, batch: dict[str, Any]) -> dict[str, Any]:
+    """A room batch as published by ``instance_id`` (which will not hear it back)."""
+    return {ORIGIN: instance_id, **batch}
 
 
 def _encode(message: dict[str, Any]) -> str:

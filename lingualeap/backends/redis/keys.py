@@ -47,6 +47,16 @@ def board_labels(name: str) -> str:
     return f"{PREFIX}:lb:{name}:labels"
 
 
+def ratings(language: str) -> str:
+    """The hash of cached ratings in one language (user id → rating record)."""
+    return f"{PREFIX}:ratings:{language}"
+
+
+def period_board(name: str, part: str = "") -> str:
+    """A period leaderboard's sorted set, or (``part="data"``) its hash of scores and labels."""
+    return f"{PREFIX}:plb:{name}" + (f":{part}" if part else "")
+
+
 def revoked(token_id: str) -> str:
     return f"{PREFIX}:revoked:{token_id}"
 
@@ -79,8 +89,9 @@ def user_by_name(name_key: str) -> str:
     return f"{PREFIX}:user-name:{name_key}"
 
 
-def match(match_id: str) -> str:
-    return f"{PREFIX}:match:{match_id}"
+def match(record_id: str) -> str:
+    """A recorded match, by its record id (a private room's id is reused by later matches)."""
+    return f"{PREFIX}:match:{record_id}"
 
 
 class Channels:

@@ -11,13 +11,15 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from lingualeap.backends.credit import credited_stats, progression_document, progression_record, registered_ratings
 from lingualeap.backends.redis import keys
 from lingualeap.backends.redis.client import RedisClient, Script
 from lingualeap.clock import Clock
+from lingualeap.domain import stats as match_stats
 from lingualeap.domain.errors import GameError
 from lingualeap.domain.rating import from_record
 from lingualeap.domain.results import MatchResult
-from lingualeap.ports import LanguageStats, UserRecord, WordProgress
+from lingualeap.ports import LanguageStats, ProgressionRecord, UserRecord, WordProgress
 
 MATCH_TTL_S = 30 * 24 * 3600
 
@@ -45,25 +47,45 @@ redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 return 1
 """)
 
-# KEYS: match. ARGV: match json, ttl, user-key prefix, then user id, xp, won triples.
+# KEYS: match. ARGV: match json, ttl, user-key prefix, then per user: id, xp, won, the stats
+# field read before (what the new one was computed from), the new stats field.
+# Returns 1 (recorded), 0 (a replay) or -1 (some stats changed meanwhile: compute again).
 _RECORD = Script("""
+for i = 4, #ARGV, 5 do
+  local user = ARGV[3] .. ARGV[i]
+  if redis.call('EXISTS', user) == 1 and (redis.call('HGET', user, 'stats') or '[]') ~= ARGV[i + 3] then
+    return -1
+  end
+end
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) == false then return 0 end
-for i = 4, #ARGV, 3 do
+for i = 4, #ARGV, 5 do
   local user = ARGV[3] .. ARGV[i]
   if redis.call('EXISTS', user) == 1 then
     redis.call('HINCRBY', user, 'total_xp', ARGV[i + 1])
     redis.call('HINCRBY', user, 'games_played', 1)
     redis.call('HINCRBY', user, 'wins', ARGV[i + 2])
+    redis.call('HSET', user, 'stats', ARGV[i + 4])
   end
 end
 return 1
 """)
+#: How often a match is computed again when its players' stats keep changing under it.
+RECORD_ATTEMPTS = 8
 
 # KEYS: user, grants. ARGV: grant id, amount.
 _GRANT = Script("""
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return 0 end
 redis.call('HINCRBY', KEYS[1], 'total_xp', ARGV[2])
+return 1
+""")
+
+# KEYS: user. ARGV: the version expected, the new progression json, bonus XP. 1 if saved.
+_SAVE_PROGRESSION = Script("""
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if tonumber(redis.call('HGET', KEYS[1], 'progression_version') or '0') ~= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'progression', ARGV[2], 'progression_version', tonumber(ARGV[1]) + 1)
+redis.call('HINCRBY', KEYS[1], 'total_xp', ARGV[3])
 return 1
 """)
 
@@ -89,10 +111,13 @@ def _record(raw: Any, grants: Any) -> UserRecord | None:
             values[name] = json.loads(pairs[name])
     values["grants"] = tuple(sorted(grants or ()))
     # JSON gives the per-language stats back as plain objects.
-    values["stats"] = tuple(
-        LanguageStats(**{**s, "rating": from_record(s.get("rating") or {})}) for s in values.get("stats") or ()
-    )
+    values["stats"] = _stats(values.get("stats"))
     return UserRecord(**values)
+
+
+def _stats(decoded: Any) -> tuple[LanguageStats, ...]:
+    """Per-language stats from their JSON form (plain objects)."""
+    return tuple(LanguageStats(**{**s, "rating": from_record(s.get("rating") or {})}) for s in decoded or ())
 
 
 def _name_key(name: str) -> str:
@@ -166,14 +191,23 @@ class RedisPlayerStore:
             "players": [dataclasses.asdict(p) for p in result.players],
             "rounds": [dataclasses.asdict(r) for r in result.rounds],
         }, separators=(",", ":"), ensure_ascii=False)
-        credits: list[object] = []
-        for player in result.players:
-            if not player.guest:
-                credits += [player.id, player.xp, 1 if player.won else 0]
-        recorded = await self._client.script(
-            _RECORD, [keys.match(result.match_id)], [document, MATCH_TTL_S, keys.user(""), *credits]
-        )
-        return bool(int(recorded))
+        registered = [p for p in result.players if not p.guest]
+        for _ in range(RECORD_ATTEMPTS):
+            raw = {p.id: await self._client.execute("HGET", keys.user(p.id), "stats") for p in registered}
+            users = {p.id: _stats(json.loads(raw[p.id])) for p in registered if raw[p.id] is not None}
+            rated = match_stats.new_ratings(result, registered_ratings(result, users))
+            credits: list[object] = []
+            for player in registered:
+                user = users.get(player.id)
+                after = credited_stats(user, result, player, rated) if user is not None else ()
+                credits += [player.id, player.xp, 1 if player.won else 0, raw[player.id] or "[]",
+                            json.dumps([dataclasses.asdict(s) for s in after])]
+            recorded = int(await self._client.script(
+                _RECORD, [keys.match(result.record_id)], [document, MATCH_TTL_S, keys.user(""), *credits]
+            ))
+            if recorded >= 0:
+                return bool(recorded)
+        raise GameError("unavailable", f"the players of match {result.record_id} kept changing; retried later")
 
     async def grant_xp(self, user_id: str, amount: int, grant_id: str) -> UserRecord | None:
         granted = int(await self._client.script(
@@ -193,3 +227,16 @@ class RedisPlayerStore:
 
     async def progress(self, user_id: str, language: str) -> list[WordProgress]:
         return []
+
+    async def progression(self, user_id: str) -> ProgressionRecord | None:
+        found = await self._client.execute("HMGET", keys.user(user_id), "id", "progression", "progression_version")
+        if not found or found[0] is None:
+            return None
+        return progression_record(json.loads(found[1]) if found[1] else None, found[2])
+
+    async def save_progression(self, user_id: str, record: ProgressionRecord, bonus_xp: int) -> bool:
+        saved = await self._client.script(
+            _SAVE_PROGRESSION, [keys.user(user_id)],
+            [record.version - 1, json.dumps(progression_document(record)), bonus_xp],
+        )
+        return bool(int(saved))

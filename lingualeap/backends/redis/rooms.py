@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from lingualeap.backends.memory.rooms import events_after
 from lingualeap.backends.redis import keys
+from lingualeap.backends.redis.backplane import from_instance
 from lingualeap.backends.redis.client import RedisClient, Script
 from lingualeap.domain import room_codec
+from lingualeap.domain.model import WordPair
 from lingualeap.domain.room import RoomState
 from lingualeap.ports import Lease
 
@@ -17,6 +20,8 @@ LEASE_TTL_MS = 6_000
 SNAPSHOT_TTL_S = 2 * 3600
 #: Batches of events kept per room for players who reconnect (older ones: a snapshot instead).
 EVENT_LOG_LIMIT = 200
+#: Rooms whose encoded words a store keeps (past it, it forgets them all and encodes again).
+WORDS_CACHE_LIMIT = 10_000
 FENCE_TTL_S = 24 * 3600
 
 # KEYS: lease, fence. ARGV: instance, ttl ms, fence ttl s. Returns the new token or nil.
@@ -28,22 +33,33 @@ redis.call('SET', KEYS[1], ARGV[1] .. ' ' .. token, 'PX', ARGV[2])
 return token
 """)
 
-# KEYS: lease, fence. ARGV: 'instance token', ttl ms, token, fence ttl s.
+# KEYS: lease, fence of each room. ARGV: ttl ms, fence ttl s, then 'instance token', token of
+# each room. Returns 1 (renewed) or 0 (lost) per room.
 # A lease that merely lapsed (Redis was unreachable, or restarted empty) is taken back if nobody
 # else acquired the room since: the fencing counter still shows our token, or is gone entirely.
 _RENEW = Script("""
-local holder = redis.call('GET', KEYS[1])
-if holder == ARGV[1] then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return 1
+local renewed = {}
+for i = 1, #KEYS, 2 do
+  local lease, fence_key, mine, token = KEYS[i], KEYS[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local holder = redis.call('GET', lease)
+  local ok = 0
+  if holder == mine then
+    redis.call('PEXPIRE', lease, ARGV[1])
+    ok = 1
+  elseif not holder then
+    local fence = redis.call('GET', fence_key)
+    if not fence or fence == token then
+      redis.call('SET', fence_key, token, 'EX', ARGV[2])
+      redis.call('SET', lease, mine, 'PX', ARGV[1])
+      ok = 1
+    end
+  end
+  table.insert(renewed, ok)
 end
-if holder then return 0 end
-local fence = redis.call('GET', KEYS[2])
-if fence and fence ~= ARGV[3] then return 0 end
-redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[4])
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 1
+return renewed
 """)
+#: Leases renewed by one script call (a bound on how long Redis is busy with one).
+RENEW_BATCH = 200
 
 # KEYS: lease, fence. ARGV: 'instance token'.
 # Moving the fence on means a released lease can never be renewed back into life.
@@ -55,13 +71,14 @@ end
 return 0
 """)
 
-# KEYS: lease, room hash, event log. ARGV: 'instance token', snapshot json, seq, ttl s,
-# batch json ('' for none), channel, log length.
+# KEYS: lease, room hash, event log. ARGV: 'instance token', snapshot json (without the words),
+# seq, ttl s, batch json ('' for none), channel, log length, words json.
 # Snapshot, log and publication happen together or not at all, and only while the lease is
-# ours: a superseded owner can neither clobber the room nor talk to its players.
+# ours: a superseded owner can neither clobber the room nor talk to its players. The words,
+# which never change, are a field of their own: encoded once per room, not on every change.
 _COMMIT = Script("""
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[2], 'state', ARGV[2], 'owner', ARGV[1], 'seq', ARGV[3])
+redis.call('HSET', KEYS[2], 'state', ARGV[2], 'owner', ARGV[1], 'seq', ARGV[3], 'words', ARGV[8])
 redis.call('EXPIRE', KEYS[2], ARGV[4])
 if ARGV[5] ~= '' then
   redis.call('RPUSH', KEYS[3], ARGV[5])
@@ -89,11 +106,17 @@ class RedisRoomLeases:
         return None if token is None else Lease(room_id, instance, int(token))
 
     async def renew(self, lease: Lease) -> bool:
-        renewed = await self._client.script(
-            _RENEW, [keys.lease(lease.room_id), keys.fence(lease.room_id)],
-            [_holder(lease), self._ttl_ms, lease.token, FENCE_TTL_S],
-        )
-        return bool(int(renewed))
+        return (await self.renew_all([lease]))[0]
+
+    async def renew_all(self, leases: Sequence[Lease]) -> list[bool]:
+        renewed: list[bool] = []
+        for start in range(0, len(leases), RENEW_BATCH):
+            chunk = leases[start:start + RENEW_BATCH]
+            room_keys = [k for lease in chunk for k in (keys.lease(lease.room_id), keys.fence(lease.room_id))]
+            args = [a for lease in chunk for a in (_holder(lease), lease.token)]
+            answer = await self._client.script(_RENEW, room_keys, [self._ttl_ms, FENCE_TTL_S, *args])
+            renewed += [bool(int(ok)) for ok in answer or ()]
+        return renewed
 
     async def release(self, lease: Lease) -> None:
         await self._client.script(_RELEASE, [keys.lease(lease.room_id), keys.fence(lease.room_id)], [_holder(lease)])
@@ -108,20 +131,34 @@ class RedisRoomStore:
         self._client = client
         self._channels = keys.Channels(db)
         self._log_limit = log_limit
+        # A room's words never change: encoded once per room here, not on every commit.
+        self._words: dict[str, tuple[tuple[WordPair, ...], str]] = {}
 
     async def commit(self, state: RoomState, lease: Lease, batch: dict[str, Any] | None) -> bool:
-        snapshot = _json(room_codec.to_dict(state))
         committed = await self._client.script(
             _COMMIT,
             [keys.lease(state.room_id), keys.room(state.room_id), keys.room_events(state.room_id)],
-            [_holder(lease), snapshot, state.seq, SNAPSHOT_TTL_S, _json(batch) if batch else "",
-             self._channels.room(state.room_id), self._log_limit],
+            [_holder(lease), _json(room_codec.to_dict(state, words=False)), state.seq, SNAPSHOT_TTL_S,
+             _json(from_instance(lease.instance, batch)) if batch else "",
+             self._channels.room(state.room_id), self._log_limit, self._encoded_words(state)],
         )
         return bool(int(committed))
 
+    def _encoded_words(self, state: RoomState) -> str:
+        cached = self._words.get(state.room_id)
+        if cached is not None and cached[0] is state.words:
+            return cached[1]
+        if len(self._words) >= WORDS_CACHE_LIMIT:
+            self._words.clear()
+        encoded = _json(room_codec.words_to_list(state.words))
+        self._words[state.room_id] = (state.words, encoded)
+        return encoded
+
     async def load(self, room_id: str) -> RoomState | None:
-        raw = await self._client.execute("HGET", keys.room(room_id), "state")
-        return room_codec.from_dict(json.loads(raw)) if raw else None
+        raw, words = await self._client.execute("HMGET", keys.room(room_id), "state", "words")
+        if not raw:
+            return None
+        return room_codec.from_dict(json.loads(raw), json.loads(words) if words else None)
 
     async def events_since(self, room_id: str, seq: int) -> list[dict[str, Any]] | None:
         batches = await self._client.execute("LRANGE", keys.room_events(room_id), 0, -1)
@@ -129,6 +166,7 @@ class RedisRoomStore:
         return events_after(events, seq)
 
     async def delete(self, room_id: str) -> None:
+        self._words.pop(room_id, None)
         await self._client.execute("DEL", keys.room(room_id), keys.room_events(room_id))
 
 

@@ -10,6 +10,8 @@ import hashlib
 import json
 from collections.abc import Mapping
 
+from twisted.internet.defer import Deferred, DeferredLock
+
 from lingualeap.backends.redis import keys
 from lingualeap.backends.redis.client import RedisClient
 from lingualeap.domain.errors import GameError
@@ -39,8 +41,14 @@ class RedisWordSource:
     def __init__(self, client: RedisClient, languages: Mapping[str, Language]) -> None:
         self._client = client
         self._languages = languages
+        # One seeding at a time: draws that find the cache empty all seed, and each seeding
+        # starts by deleting the sets, so concurrent ones undid each other for seconds.
+        self._seeding = DeferredLock()
 
     async def seed(self) -> None:
+        await self._seeding.run(lambda: Deferred.fromCoroutine(self._seed()))
+
+    async def _seed(self) -> None:
         for language in self._languages.values():
             version = _version(language)
             if await self._client.execute("GET", keys.words_version(language.id)) == version:

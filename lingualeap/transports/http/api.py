@@ -11,6 +11,7 @@ from lingualeap.domain.errors import GameError
 from lingualeap.domain.model import Language
 from lingualeap.ports import InstanceRegistry, UserRecord
 from lingualeap.services.accounts import AccountService, Session, profile, public_user
+from lingualeap.services.leaderboards import LeaderboardService, parse_limit, parse_period
 from lingualeap.services.results import ResultsService
 from lingualeap.services.tokens import Claims
 from lingualeap.transports.client_ip import ClientAddresses
@@ -52,6 +53,7 @@ class Api:
         *,
         allowed_origins: tuple[str, ...] = (),
         addresses: ClientAddresses | None = None,
+        boards: LeaderboardService | None = None,
     ) -> None:
         self._accounts = accounts
         self._results = results
@@ -61,6 +63,7 @@ class Api:
         self._ttl = int(token_ttl)
         self._origins = allowed_origins
         self._addresses = addresses or ClientAddresses()
+        self._boards = boards
 
     def resource(self) -> JsonResource:
         r = _OriginCheckedResource(self._same_site)
@@ -75,6 +78,7 @@ class Api:
         r.route("POST", "users/{name}/addXP", self.add_xp)
         r.route("GET", "leaderboard/global", self.global_leaderboard)
         r.route("GET", "leaderboard/game/{room_id}", self.game_leaderboard)
+        r.route("GET", "leaderboard/{language}", self.language_leaderboard)
         r.route("GET", "languages", self.languages)
         r.route("GET", "cluster", self.cluster)
         return r
@@ -147,7 +151,7 @@ class Api:
 
     async def get_profile(self, request: Request, params: dict[str, str]) -> JsonResponse:
         user, _ = await self._caller(request)
-        return JsonResponse(200, profile(user))
+        return JsonResponse(200, await self._accounts.profile(user))
 
     async def put_profile(self, request: Request, params: dict[str, str]) -> JsonResponse:
         user, _ = await self._caller(request)
@@ -184,6 +188,22 @@ class Api:
         if not raw.isdigit() or not 1 <= int(raw) <= MAX_LEADERBOARD:
             raise GameError("invalid_field", f"limit must be 1-{MAX_LEADERBOARD}")
         return JsonResponse(200, await self._results.global_top(int(raw)))
+
+    async def language_leaderboard(self, request: Request, params: dict[str, str]) -> JsonResponse:
+        """``?period=alltime|weekly|daily&limit=N&around=me`` (around me needs a token)."""
+        language = unquote(params["language"])
+        if self._boards is None or language not in self._languages:
+            raise GameError("unknown_language", f"no leaderboard for language {language!r}")
+
+        def arg(name: bytes) -> str | None:
+            values = request.args.get(name)
+            return values[0].decode("utf-8", "replace") if values else None
+
+        period, limit, around = parse_period(arg(b"period")), parse_limit(arg(b"limit")), arg(b"around")
+        if around not in (None, "me"):
+            raise GameError("invalid_field", "around must be 'me'")
+        me = (await self._caller(request))[0].id if around == "me" else None
+        return JsonResponse(200, await self._boards.query(language, period, limit, around=me))
 
     async def game_leaderboard(self, request: Request, params: dict[str, str]) -> JsonResponse:
         room_id = unquote(params["room_id"])

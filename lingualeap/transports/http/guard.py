@@ -8,6 +8,7 @@ stored, and the request is answered 413. Rate-limited requests get 429 with ``Re
 from __future__ import annotations
 
 import math
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from twisted.internet.defer import Deferred
@@ -17,7 +18,6 @@ from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
 from lingualeap.domain.errors import GameError, RateLimited
-from lingualeap.services.throttle import Throttle
 from lingualeap.transports.http.access_log import redact_text
 from lingualeap.transports.http.json_resource import error_body, write_json
 
@@ -62,16 +62,17 @@ class Refusal(Resource):
 
 
 class Throttled(Resource):
-    """Renders ``inner`` once the client's address is within its HTTP request allowance."""
+    """Renders ``inner`` once ``admit()`` lets the request through (e.g. the client address's
+    HTTP request allowance, or its new-connection allowance for a Socket.IO handshake); answers
+    429 with ``Retry-After`` when it raises :class:`RateLimited`."""
 
     isLeaf = True
     log = Logger()
 
-    def __init__(self, inner: Resource, throttle: Throttle, address: str) -> None:
+    def __init__(self, inner: Resource, admit: Callable[[], Awaitable[None]]) -> None:
         super().__init__()
         self._inner = inner
-        self._throttle = throttle
-        self._address = address
+        self._admit = admit
 
     def render(self, request: Request) -> Any:
         gone = False
@@ -84,7 +85,7 @@ class Throttled(Resource):
 
         async def check() -> None:
             try:
-                await self._throttle.http_request(self._address)
+                await self._admit()
             except RateLimited as e:
                 if not gone:
                     refuse(request, e, 429)

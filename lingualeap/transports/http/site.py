@@ -84,9 +84,11 @@ class GameSite(Site):
             return Refusal(413, GameError("too_large", f"request body over {self.max_request_bytes} bytes"))
         first = (request.postpath or [b""])[0]
         resource = MethodGuard(super().getResourceFor(request))
-        if self._throttle is None or first in UNTHROTTLED:
+        throttle = self._throttle
+        if throttle is None or first in UNTHROTTLED:
             return resource
-        return Throttled(resource, self._throttle, self.addresses.of_request(request))
+        address = self.addresses.of_request(request)
+        return Throttled(resource, lambda: throttle.http_request(address))
 
 
 def build_site(root: Resource, instance_id: str, **options: Any) -> Site:

@@ -6,12 +6,12 @@ from collections.abc import Callable
 
 from lingualeap.domain.model import Player
 from lingualeap.domain.ratelimit import TokenBucket
+from lingualeap.services.connections import CLOSE_POLICY, FINAL_CLOSE_CODES, IdleWatch
 from lingualeap.services.presence import Outbound
 from lingualeap.transports.socketio import Socket
 from lingualeap.transports.socketio_game import wire
 
-#: WebSocket's "policy violation", which the services use for a flood (as on ``/ws``).
-CLOSE_POLICY = 1008
+__all__ = ["CLOSE_POLICY", "DropConnection", "GameSocket"]
 
 #: Ends a client's whole Engine.IO connection at once: ``(engine sid, reason)``.
 DropConnection = Callable[[str, str], None]
@@ -20,7 +20,8 @@ DropConnection = Callable[[str, str], None]
 class GameSocket:
     """A :class:`~lingualeap.services.presence.Connection` over one :class:`Socket`.
 
-    Holds what ``/ws`` keeps per connection: the player, its token bucket and flood strikes.
+    Holds what ``/ws`` keeps per connection: the player, its token bucket and flood strikes,
+    and (once it is open) its idle watch.
     """
 
     def __init__(
@@ -32,6 +33,7 @@ class GameSocket:
         self.bucket = bucket
         self.strikes = 0
         self._drop = drop
+        self.idle: IdleWatch | None = None
 
     def __repr__(self) -> str:
         return f"<GameSocket {self.socket.id} {self._player.id}>"
@@ -51,9 +53,10 @@ class GameSocket:
         self.socket.send(message.encoded(wire.WIRE, wire.encode))
 
     def close(self, code: int, reason: str) -> None:
-        if code == CLOSE_POLICY:
+        if code in FINAL_CLOSE_CODES:
             # A DISCONNECT packet first: stock clients treat "io server disconnect" as final
-            # and do not reconnect, which is what a flood deserves.
+            # and do not reconnect, which is what a flood, an idle or surplus connection and a
+            # revoked token deserve (the ``error`` event before it said why).
             self.socket.disconnect(close=True)
         else:
             # Restart / going away: drop the transport without Engine.IO's close packet. Stock

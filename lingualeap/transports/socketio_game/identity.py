@@ -2,6 +2,8 @@
 
 The token is looked for in the CONNECT payload (``auth: {token}``), then where ``/ws`` looks
 (``?token=``, the ``jwt`` cookie, ``Authorization: Bearer``) on the Engine.IO handshake request.
+A guest coming back sends the ``guestToken`` of its ``welcome`` (``auth: {guestToken}`` or
+``?guest=``) to be the same guest again.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from lingualeap.domain import validation
 from lingualeap.domain.errors import GameError
 from lingualeap.domain.model import Player
 from lingualeap.services.accounts import AccountService
+from lingualeap.services.tokens import Claims
 from lingualeap.transports.identity import guest_player, token_from
 from lingualeap.transports.socketio import ConnectRefused, RequestInfo
 
@@ -26,6 +29,8 @@ class Identity:
     #: ``False`` for a guest whose name we made up: the original clients only say who they
     #: are inside ``findMatch``/``joinRoom``, so such a guest takes the first name it sends there.
     named: bool
+    #: The token's claims (``None`` for a guest), to close the connection if it is revoked.
+    claims: Claims | None = None
 
 
 def _field(auth: object, name: str) -> object:
@@ -55,7 +60,8 @@ async def identify(
     token = token_of(auth, info)
     if token is not None:
         try:
-            return Identity(await accounts.player_for(token), named=True)
+            player, claims = await accounts.identify(token)
+            return Identity(player, named=True, claims=claims)
         except GameError as e:
             # A bad token is "unauthorized"; anything else (e.g. "unavailable" while the store is
             # unreachable) keeps its own code, so clients can tell an outage from a bad login.
@@ -63,7 +69,9 @@ async def identify(
     if not allow_guests:
         raise ConnectRefused("a token is required (guests are not allowed here)", UNAUTHORIZED)
     requested = _usable_name(_field(auth, "username")) or _usable_name(info.query.get("username"))
-    return Identity(guest_player(requested), named=requested is not None)
+    guest_token = _field(auth, "guestToken") or info.query.get("guest")
+    player = guest_player(requested, accounts.tokens, guest_token if isinstance(guest_token, str) else None)
+    return Identity(player, named=requested is not None)
 
 
 def renamed(player: Player, raw: object) -> Player | None:

@@ -14,16 +14,18 @@ from twisted.logger import Logger
 
 from lingualeap.clock import Clock
 from lingualeap.domain.errors import GameError
-from lingualeap.domain.events import Event
 from lingualeap.domain.ratelimit import TokenBucket
 from lingualeap.services.accounts import AccountService
+from lingualeap.services.connections import IdleWatch, close_idle, evict_oldest
 from lingualeap.services.metrics import Metrics
 from lingualeap.services.play import PlayService
 from lingualeap.services.presence import Outbound, Presence
+from lingualeap.services.revocation import REASON as REVOKED, Revoker
 from lingualeap.transports import codec
-from lingualeap.transports.socketio import Ack, RequestInfo, Socket
+from lingualeap.transports.socketio import Ack, ConnectRefused, RequestInfo, Socket
 from lingualeap.transports.socketio_game import wire
 from lingualeap.transports.socketio_game.connection import CLOSE_POLICY, DropConnection, GameSocket
+from lingualeap.transports.identity import welcome
 from lingualeap.transports.socketio_game.identity import identify, renamed
 from lingualeap.transports.websocket import FLOOD_STRIKES, WebSocketSettings
 
@@ -36,8 +38,9 @@ NAMING_EVENTS = frozenset({"findMatch", "joinRoom"})
 class GameNamespace:
     """A :class:`~lingualeap.transports.socketio.Namespace` handler for the game.
 
-    ``settings`` are ``/ws``'s (guests, rate limit, welcome); ``drop`` ends a client's Engine.IO
-    connection without a close packet (``SocketIOServer.engine`` sessions' ``abort``).
+    ``settings`` are ``/ws``'s (guests, rate limit, connections per user, idle timeout, welcome);
+    ``drop`` ends a client's Engine.IO connection without a close packet (``SocketIOServer.engine``
+    sessions' ``abort``); ``revoker`` closes sockets whose token is revoked.
     """
 
     log = Logger()
@@ -52,8 +55,10 @@ class GameNamespace:
         metrics: Metrics,
         clock: Clock,
         drop: DropConnection,
+        revoker: Revoker | None = None,
     ) -> None:
         self._settings = settings
+        self._revoker = revoker
         self._accounts = accounts
         self._play = play
         self._presence = presence
@@ -64,6 +69,8 @@ class GameNamespace:
     # -- joining and leaving ---------------------------------------------------------------
     async def on_connect(self, socket: Socket, auth: object, request_info: RequestInfo) -> None:
         who = await identify(auth, request_info, self._accounts, self._settings.allow_guests)
+        if who.claims is not None and self._revoker is not None and self._revoker.revoked(who.claims):
+            raise ConnectRefused("this token was revoked", {"code": REVOKED})
         settings = self._settings
         bucket = TokenBucket.full(settings.message_rate, settings.message_burst, self._clock.now())
         connection = GameSocket(socket, who.player, who.named, bucket, self._drop)
@@ -71,13 +78,20 @@ class GameNamespace:
         # Registered before the CONNECT ack goes out: events for the player in between are
         # held by the socket and follow the ack, like this welcome.
         self._presence.add(connection)
-        player = who.player
-        connection.send(Outbound(Event("welcome", {
-            "player": {**player.public(), "guest": player.guest}, **settings.welcome,
-        })))
+        evict_oldest(self._presence, who.player.id, settings.connections_per_user)
+        connection.idle = IdleWatch(self._clock, settings.idle_timeout, lambda: self._idled(connection))
+        if self._revoker is not None:
+            self._revoker.opened(connection, who.claims)
+        connection.send(Outbound(welcome(who.player, self._accounts.tokens, settings.welcome)))
+
+    def _idled(self, connection: GameSocket) -> None:
+        if connection.socket.connected:
+            close_idle(connection, self._settings.idle_timeout)
 
     def on_disconnect(self, socket: Socket, reason: str) -> None:
         connection = socket.data.pop(CONNECTION, None)
+        if isinstance(connection, GameSocket) and connection.idle is not None:
+            connection.idle.stop()
         if not isinstance(connection, GameSocket) or not self._presence.discard(connection):
             return
         player = connection.player
@@ -89,6 +103,8 @@ class GameNamespace:
         connection = socket.data.get(CONNECTION)
         if not isinstance(connection, GameSocket):
             return
+        if connection.idle is not None:
+            connection.idle.touch()  # any event counts; Engine.IO's heartbeat does not
         if not self._admit(connection, event, ack):
             return
         data = wire.command_data(args)

@@ -12,8 +12,12 @@ from lingualeap.services.accounts import AccountService
 from lingualeap.services.metrics import Metrics
 from lingualeap.services.play import PlayService
 from lingualeap.services.presence import Presence
+from lingualeap.services.revocation import Revoker
+from lingualeap.services.throttle import Throttle
+from lingualeap.transports.client_ip import ClientAddresses
 from lingualeap.transports.socketio import EngineIOOptions, SocketIOServer
 from lingualeap.transports.socketio.options import ANY_ORIGIN
+from lingualeap.transports.socketio_game.limits import HandshakeLimit
 from lingualeap.transports.socketio_game.namespace import GameNamespace
 from lingualeap.transports.socketio_game.origin import OriginGuard
 from lingualeap.transports.websocket import WebSocketSettings
@@ -45,7 +49,12 @@ def build_game_socketio(
     presence: Presence,
     metrics: Metrics,
     clock: Clock,
+    throttle: Throttle | None = None,
+    addresses: ClientAddresses | None = None,
+    revoker: Revoker | None = None,
 ) -> GameSocketIO:
+    """``throttle`` limits new sessions per client address (``addresses`` resolves them, as for
+    ``/ws``); ``revoker`` closes sockets whose token is revoked."""
     options = EngineIOOptions(
         # Same size limit as a /ws frame (the client splits polling payloads by it).
         max_payload=settings.max_frame_bytes,
@@ -63,7 +72,10 @@ def build_game_socketio(
 
     namespace = GameNamespace(
         settings=settings, accounts=accounts, play=play, presence=presence, metrics=metrics,
-        clock=clock, drop=drop,
+        clock=clock, drop=drop, revoker=revoker,
     )
     server.add_namespace("/", namespace)
-    return GameSocketIO(server, namespace, OriginGuard(server.resource, settings.allowed_origins, options))
+    resource: Resource = server.engine.resource
+    if throttle is not None:
+        resource = HandshakeLimit(resource, throttle, addresses or ClientAddresses())
+    return GameSocketIO(server, namespace, OriginGuard(resource, settings.allowed_origins, options))
