@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from twisted.internet import threads
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
@@ -24,7 +25,7 @@ from lingualeap.domain.matchmaking_policy import (
     MAX_GROUP,
     MIN_GROUP,
     MatchmakingConfig,
-    pick_group,
+    pick_groups,
     queue_status,
 )
 from lingualeap.domain.model import Player
@@ -36,8 +37,8 @@ from lingualeap.services.metrics import Metrics
 from lingualeap.services.ratings import Ratings
 
 MATCH_SIZE = 2
-#: Times a group is picked again after another instance claimed one of its members first.
-CLAIM_ATTEMPTS = 5
+#: Queues at least this long are searched in a thread (a pass over 2,000 players takes seconds).
+THREADED_SEARCH = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +80,9 @@ class MatchmakingService:
         self._waiters: dict[str, _Waiter] = {}
         self._loop: Cancellable | None = None
         self._looking = False
+        self._forming: dict[tuple[str, int], bool] = {}  # queues with a pass running → look again
+        self._counting = False
+        self._counted: set[str] = set()  # languages the queue gauge shows
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -119,7 +123,6 @@ class MatchmakingService:
             queued["players"] = size  # a duel's `queued` stays as clients have always seen it
         self._sink.deliver([player.id], Event("queued", queued))
         await self._form_groups(language.id, size)
-        await self._publish_sizes()
 
     async def cancel(self, player_id: str) -> None:
         self._waiters.pop(player_id, None)
@@ -127,44 +130,61 @@ class MatchmakingService:
         if language is None:
             raise GameError("not_queued", "you are not waiting for a match")
         self._sink.deliver([player_id], Event("matchCancelled", {"language": language}))
-        await self._publish_sizes()
 
     async def is_queued(self, player_id: str) -> bool:
         return await self._queue.queued_language(player_id) is not None
 
     async def player_gone(self, player_id: str) -> None:
         self._waiters.pop(player_id, None)
-        if await self._queue.remove(player_id) is not None:
-            await self._publish_sizes()
+        await self._queue.remove(player_id)
 
     # -- forming groups --------------------------------------------------------------------
-    async def _take(self, language: str, size: int, skip: set[str]) -> list[QueuedPlayer]:
-        """Claim the closest group the policy allows now (not containing ``skip``), or nobody."""
-        for _ in range(CLAIM_ATTEMPTS):
-            waiting = [q for q in await self._queue.waiting(language, size) if q.player.id not in skip]
-            group = pick_group([q.entry() for q in waiting], self._now(), size, self._config)
-            if group is None:
-                return []
+    async def _form_groups(self, language: str, size: int) -> None:
+        """Form every group the queue allows, in passes over one read of the queue each.
+
+        One pass runs per queue at a time on this instance: players who join meanwhile ask for
+        another pass instead of each reading and searching the whole queue (a burst of
+        thousands would otherwise do thousands of full searches at once). A group whose room
+        could not be created waits again, and the others are still formed (it is retried on
+        the next look)."""
+        key = (language, size)
+        if key in self._forming:
+            self._forming[key] = True
+            return
+        self._forming[key] = False
+        failed: set[str] = set()
+        try:
+            while await self._form_pass(language, size, failed) or self._forming[key]:
+                self._forming[key] = False
+        finally:
+            del self._forming[key]
+
+    async def _form_pass(self, language: str, size: int, failed: set[str]) -> bool:
+        """Claim and start the groups one read of the queue allows; whether any was formed."""
+        waiting = [q for q in await self._queue.waiting(language, size) if q.player.id not in failed]
+        entries = [q.entry() for q in waiting]
+        if len(entries) >= THREADED_SEARCH:
+            # Pure and on immutable data: the search of a long queue need not stall the reactor.
+            groups = await threads.deferToThread(pick_groups, entries, self._now(), size, self._config)
+        else:
+            groups = pick_groups(entries, self._now(), size, self._config)
+        formed = False
+        for group in groups:
             chosen = {e.player_id for e in group}
             # In order of arrival: the room lists its players as they came.
             in_order = [q.player.id for q in waiting if q.player.id in chosen]
             claimed = await self._queue.claim(language, size, in_order)
-            if claimed:
-                return claimed
-        return []
-
-    async def _form_groups(self, language: str, size: int) -> None:
-        """Form every group the queue allows. A group whose room could not be created waits
-        again, and the others are still formed (it is retried on the next look)."""
-        failed: set[str] = set()
-        while group := await self._take(language, size, failed):
-            waited = self._stop_waiting(group)
+            if not claimed:
+                continue  # another instance took one of them first: the next pass sees that
+            formed = True
+            waited = self._stop_waiting(claimed)
             try:
-                await self._game.create_match(group, language)
+                await self._game.create_match(claimed, language)
             except Exception:
                 self.log.failure("forming a {language} match failed; the players wait again", language=language)
-                failed.update(entry.player.id for entry in group)
-                await self._requeue(language, group, waited)
+                failed.update(entry.player.id for entry in claimed)
+                await self._requeue(language, claimed, waited)
+        return formed
 
     def _stop_waiting(self, group: list[QueuedPlayer]) -> dict[str, _Waiter]:
         """Forget the group's local waiters, returning them in case the group must wait again."""
@@ -187,6 +207,13 @@ class MatchmakingService:
 
     # -- the periodic look -----------------------------------------------------------------
     def _tick(self) -> None:
+        # The gauge is refreshed on the clock, not per command: counting a queue of thousands
+        # for every findMatch of a burst would cost more than the matching itself.
+        if not self._counting:
+            self._counting = True
+            counted = Deferred.fromCoroutine(self._publish_sizes())
+            counted.addErrback(lambda f: self.log.failure("counting the queues failed", f))
+            counted.addBoth(lambda _: setattr(self, "_counting", False))
         if self._looking or not self._waiters:
             return
         self._looking = True
@@ -221,7 +248,6 @@ class MatchmakingService:
             for gone in [w for w in self._waiters.values() if (w.language, w.size) == (language, size)]:
                 if gone.player.id not in listed and await self._queue.queued_language(gone.player.id) is None:
                     self._waiters.pop(gone.player.id, None)  # matched by another instance, or dropped
-        await self._publish_sizes()
 
     async def _practice(self, language: str, queued: QueuedPlayer) -> None:
         assert self._bots is not None
@@ -237,5 +263,8 @@ class MatchmakingService:
 
     async def _publish_sizes(self) -> None:
         sizes = await self._queue.sizes()
+        for language in self._counted - sizes.keys():
+            self._metrics.queued_players.labels(language=language).set(0)  # its queue emptied
         for language, size in sizes.items():
             self._metrics.queued_players.labels(language=language).set(size)
+        self._counted = set(sizes)

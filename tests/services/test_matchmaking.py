@@ -95,12 +95,18 @@ async def test_unknown_language_is_refused() -> None:
 
 
 @pytest_twisted.ensureDeferred
-async def test_queue_sizes_are_exported_as_metrics() -> None:
-    h = Harness()
+async def test_queue_sizes_are_exported_as_metrics_on_the_clock() -> None:
+    h = Harness(bot_after=0)
+    h.server.matchmaking.start()
     h.connect(ANA)
     await h.server.play.handle(ANA, FindMatch("french"))
-    text = h.server.metrics.render().decode()
-    assert 'lingualeap_queued_players{language="french"} 1.0' in text
+    h.advance(2.0)
+    await h.settle()
+    assert 'lingualeap_queued_players{language="french"} 1.0' in h.server.metrics.render().decode()
+    await h.server.play.handle(ANA, CancelMatch())
+    h.advance(2.0)
+    await h.settle()
+    assert 'lingualeap_queued_players{language="french"} 0.0' in h.server.metrics.render().decode()
 
 
 # -- skill-balanced matchmaking (issue 8) ------------------------------------------------------
