@@ -26,7 +26,7 @@ from lingualeap.domain.matchmaking_policy import (
     MIN_GROUP,
     MatchmakingConfig,
     pick_groups,
-    queue_status,
+    queue_statuses,
 )
 from lingualeap.domain.model import Player
 from lingualeap.domain.rating import Rating
@@ -37,7 +37,7 @@ from lingualeap.services.metrics import Metrics
 from lingualeap.services.ratings import Ratings
 
 MATCH_SIZE = 2
-#: Queues at least this long are searched in a thread (a pass over 2,000 players takes seconds).
+#: Queues of 3-4 player rooms at least this long are searched in a thread (seconds for 2,000).
 THREADED_SEARCH = 300
 
 
@@ -163,8 +163,9 @@ class MatchmakingService:
         """Claim and start the groups one read of the queue allows; whether any was formed."""
         waiting = [q for q in await self._queue.waiting(language, size) if q.player.id not in failed]
         entries = [q.entry() for q in waiting]
-        if len(entries) >= THREADED_SEARCH:
-            # Pure and on immutable data: the search of a long queue need not stall the reactor.
+        if size > 2 and len(entries) >= THREADED_SEARCH:
+            # Rooms of 3-4 are searched group by group; pure and on immutable data, the search
+            # of a long queue need not stall the reactor. (Pairs take milliseconds.)
             groups = await threads.deferToThread(pick_groups, entries, self._now(), size, self._config)
         else:
             groups = pick_groups(entries, self._now(), size, self._config)
@@ -231,13 +232,13 @@ class MatchmakingService:
             except Exception:
                 self.log.failure("matchmaking in {language}/{size} failed; trying again", language=language, size=size)
                 continue
-            now, entries = self._now(), [q.entry() for q in waiting]
+            statuses = queue_statuses([q.entry() for q in waiting], self._now(), self._config)
             listed = {q.player.id for q in waiting}
             for queued in waiting:
                 waiter = self._waiters.get(queued.player.id)
                 if waiter is None:
                     continue  # waits on another instance: that one tells them
-                status = queue_status(queued.entry(), entries, now, self._config)
+                status = statuses[queued.player.id]
                 practice = status.bot_offer and waiter.practice and self._bots is not None
                 if practice:
                     await self._practice(language, queued)

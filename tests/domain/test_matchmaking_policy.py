@@ -188,6 +188,26 @@ def test_one_pass_forms_disjoint_compatible_groups_until_none_is_left(
     assert mm.pick_group(left, NOW, size, config) is None
 
 
+@given(entries)
+def test_the_statuses_of_a_whole_queue_are_each_entrys_status(queue: list[WaitingEntry]) -> None:
+    unique = list({e.player_id: e for e in queue}.values())
+    assert mm.queue_statuses(unique, NOW, CONFIG) == {e.player_id: mm.queue_status(e, unique, NOW, CONFIG)
+                                                      for e in unique}
+
+
+@given(entries, configs)
+def test_pairs_of_one_pass_are_those_of_closest_pair_after_closest_pair(
+    queue: list[WaitingEntry], config: MatchmakingConfig
+) -> None:
+    # The fast pairing must be exactly the definition: the closest pair, then the closest left.
+    one_by_one = []
+    left = list(queue)
+    while (pair := mm.pick_group(left, NOW, 2, config)) is not None:
+        one_by_one.append(pair)
+        left = [e for e in left if e not in pair]
+    assert mm.pick_groups(queue, NOW, 2, config) == one_by_one
+
+
 @given(entries, sizes)
 def test_the_choice_does_not_depend_on_the_order_entries_arrive_in(queue: list[WaitingEntry], size: int) -> None:
     assert mm.pick_group(queue, NOW, size, CONFIG) == mm.pick_group(list(reversed(queue)), NOW, size, CONFIG)
