@@ -320,6 +320,9 @@ class RoomLeases(Protocol):
 
     async def owner(self, room_id: str) -> str | None: ...
 
+    async def owners(self, room_ids: Sequence[str]) -> dict[str, str | None]:
+        """:meth:`owner` of many rooms in one round trip (the orphan check asks every second)."""
+
 
 class RoomStore(Protocol):
     """The durable side of live rooms: snapshots, a bounded event log, and event delivery."""

@@ -82,6 +82,7 @@ class GameService:
         cluster.register("reconnect", self._remote_reconnect)
         cluster.on_broadcast("handoff", self._handoff_received)
         self._orphan_check: Cancellable | None = None
+        self._checking = False
         #: Chooses matchmaking rooms' words for their players (``services/word_choice.py``).
         self.words: WordChooser | None = None
 
@@ -95,15 +96,29 @@ class GameService:
             self._orphan_check = None
 
     def _check_orphans(self) -> None:
-        for room_id in self._fanout.watched():
-            if self._host.owns(room_id):
-                continue  # ours: no need to ask the store who owns it
-            d = Deferred.fromCoroutine(self._adopt_if_orphaned(room_id))
-            d.addErrback(self._check_failed, room_id)
+        if self._checking:
+            return  # the last check is still waiting for the store
+        # Rooms hosted here need no question; the others' owners are read in one go.
+        rooms = [room_id for room_id in self._fanout.watched() if not self._host.owns(room_id)]
+        if not rooms:
+            return
+        self._checking = True
+        d = Deferred.fromCoroutine(self._adopt_orphans(rooms))
+        d.addErrback(self._check_failed)
+        d.addBoth(lambda _: setattr(self, "_checking", False))
 
-    def _check_failed(self, failure: Failure, room_id: str) -> None:
+    def _check_failed(self, failure: Failure) -> None:
         # Expected while Redis is away; the next check tries again.
-        self.log.warn("checking the owner of {room} failed: {e}", room=room_id, e=failure.getErrorMessage())
+        self.log.warn("checking the owners of watched rooms failed: {e}", e=failure.getErrorMessage())
+
+    async def _adopt_orphans(self, rooms: list[str]) -> None:
+        owners = await self._leases.owners(rooms)
+        for room_id in rooms:
+            if owners.get(room_id) is None:
+                try:
+                    await self._host.adopt(room_id)
+                except Exception as e:
+                    self.log.warn("adopting {room} failed: {e}", room=room_id, e=e)
 
     async def _adopt_if_orphaned(self, room_id: str) -> None:
         if await self._leases.owner(room_id) is None:

@@ -32,6 +32,16 @@ async def test_one_owner_at_a_time_with_growing_fencing_tokens(ports: Ports) -> 
     assert await ports.leases.owner("r1") == "i2"
 
 
+@pytest_twisted.ensureDeferred
+async def test_the_owners_of_many_rooms_in_one_question(ports: Ports) -> None:
+    await ports.leases.acquire("r1", "i1")
+    await ports.leases.acquire("r3", "i2")
+    rooms = ["r1", "r2", "r3", *(f"x{n}" for n in range(600))]  # more than one MGET's worth
+    owners = await ports.leases.owners(rooms)
+    assert owners["r1"] == "i1" and owners["r3"] == "i2" and owners["r2"] is None
+    assert set(owners) == set(rooms) and all(owners[f"x{n}"] is None for n in range(600))
+
+
 def batch(*seqs: int) -> dict[str, object]:
     return {"seq": seqs[-1], "events": [{"name": "e", "data": {"seq": s}, "to": ["u-a"]} for s in seqs]}
 

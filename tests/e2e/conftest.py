@@ -20,7 +20,6 @@ import os
 import re
 import shlex
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -40,6 +39,7 @@ playwright_sync = pytest.importorskip("playwright.sync_api")
 from playwright.sync_api import Browser, expect, sync_playwright  # noqa: E402
 
 from e2e_ui import Player  # noqa: E402
+from support.processes import free_port  # noqa: E402
 
 ROOT = HERE.parent.parent
 ARTIFACTS = HERE / "artifacts"
@@ -58,12 +58,6 @@ expect.set_options(timeout=15_000)
 # ------------------------------------------------------------------------------------------------
 # The server process
 # ------------------------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def twistd_command() -> list[str]:
     local = Path(sys.executable).parent / "twistd"
     if local.exists():

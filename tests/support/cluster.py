@@ -49,6 +49,13 @@ class LocalCluster:
         self._haproxy: subprocess.Popen[bytes] | None = None
 
     def start(self) -> LocalCluster:
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()  # a cluster that failed to start leaves no process behind
+            raise
+
+    def _start(self) -> LocalCluster:
         if self.mongo is not None:
             self.mongo.start()
         self.redis.start()

@@ -91,3 +91,6 @@ class MemoryRoomLeases:
     async def owner(self, room_id: str) -> str | None:
         lease = self._leases.get(room_id)
         return lease.instance if lease else None
+
+    async def owners(self, room_ids: Sequence[str]) -> dict[str, str | None]:
+        return {room_id: await self.owner(room_id) for room_id in room_ids}

@@ -60,6 +60,8 @@ return renewed
 """)
 #: Leases renewed by one script call (a bound on how long Redis is busy with one).
 RENEW_BATCH = 200
+#: Lease keys read per MGET by the orphan check.
+OWNERS_PER_CALL = 500
 
 # KEYS: lease, fence. ARGV: 'instance token'.
 # Moving the fence on means a released lease can never be renewed back into life.
@@ -122,8 +124,19 @@ class RedisRoomLeases:
         await self._client.script(_RELEASE, [keys.lease(lease.room_id), keys.fence(lease.room_id)], [_holder(lease)])
 
     async def owner(self, room_id: str) -> str | None:
-        holder = await self._client.execute("GET", keys.lease(room_id))
-        return str(holder).split(" ", 1)[0] if holder else None
+        return _instance_of(await self._client.execute("GET", keys.lease(room_id)))
+
+    async def owners(self, room_ids: Sequence[str]) -> dict[str, str | None]:
+        found: dict[str, str | None] = {}
+        for start in range(0, len(room_ids), OWNERS_PER_CALL):
+            chunk = room_ids[start:start + OWNERS_PER_CALL]
+            holders = await self._client.execute("MGET", *[keys.lease(room_id) for room_id in chunk])
+            found.update(zip(chunk, map(_instance_of, holders or [None] * len(chunk))))
+        return found
+
+
+def _instance_of(holder: Any) -> str | None:
+    return str(holder).split(" ", 1)[0] if holder else None
 
 
 class RedisRoomStore:
