@@ -44,7 +44,8 @@ import enum
 import math
 import random
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 
 from lingualeap.domain.model import WordPair
 from lingualeap.domain.results import MatchResult
@@ -167,6 +168,12 @@ class TieredBank:
     """A language's pairs grouped by tier (build once per language and keep)."""
 
     tiers: tuple[tuple[WordPair, ...], ...]
+    #: Every pair by its key, built once with the bank (each match's choice looks words up).
+    keyed: Mapping[str, WordPair] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.keyed:
+            object.__setattr__(self, "keyed", MappingProxyType({key_of(p): p for tier in self.tiers for p in tier}))
 
     @classmethod
     def from_pairs(cls, pairs: Iterable[WordPair]) -> TieredBank:
@@ -179,8 +186,8 @@ class TieredBank:
     def size(self) -> int:
         return sum(len(t) for t in self.tiers)
 
-    def by_key(self) -> dict[str, WordPair]:
-        return {key_of(p): p for tier in self.tiers for p in tier}
+    def by_key(self) -> Mapping[str, WordPair]:
+        return self.keyed
 
 
 def centre_tier(rating: float, config: AdaptiveConfig = DEFAULT_CONFIG) -> float:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from twisted.internet import threads
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, DeferredList, DeferredSemaphore
 from twisted.logger import Logger
 
 from lingualeap.clock import Cancellable, Clock
@@ -37,6 +37,8 @@ from lingualeap.services.metrics import Metrics
 from lingualeap.services.ratings import Ratings
 
 MATCH_SIZE = 2
+#: Rooms one instance creates concurrently while a burst of players is matched.
+ROOMS_STARTED_AT_ONCE = 16
 #: Queues of 3-4 player rooms at least this long are searched in a thread (seconds for 2,000).
 THREADED_SEARCH = 300
 
@@ -82,6 +84,7 @@ class MatchmakingService:
         self._looking = False
         self._forming: dict[tuple[str, int], bool] = {}  # queues with a pass running → look again
         self._counting = False
+        self._starting = DeferredSemaphore(ROOMS_STARTED_AT_ONCE)
         self._counted: set[str] = set()  # languages the queue gauge shows
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -169,7 +172,7 @@ class MatchmakingService:
             groups = await threads.deferToThread(pick_groups, entries, self._now(), size, self._config)
         else:
             groups = pick_groups(entries, self._now(), size, self._config)
-        formed = False
+        starting: list[Deferred[None]] = []
         for group in groups:
             chosen = {e.player_id for e in group}
             # In order of arrival: the room lists its players as they came.
@@ -177,15 +180,21 @@ class MatchmakingService:
             claimed = await self._queue.claim(language, size, in_order)
             if not claimed:
                 continue  # another instance took one of them first: the next pass sees that
-            formed = True
             waited = self._stop_waiting(claimed)
-            try:
-                await self._game.create_match(claimed, language)
-            except Exception:
-                self.log.failure("forming a {language} match failed; the players wait again", language=language)
-                failed.update(entry.player.id for entry in claimed)
-                await self._requeue(language, claimed, waited)
-        return formed
+            # Rooms start side by side (each waits on the store and other instances), a few at
+            # a time so that a burst cannot flood the store.
+            starting.append(self._starting.run(self._start, language, claimed, waited, failed))
+        await DeferredList(starting, consumeErrors=True)
+        return bool(starting)
+
+    async def _start(self, language: str, group: list[QueuedPlayer], waited: dict[str, _Waiter],
+                     failed: set[str]) -> None:
+        try:
+            await self._game.create_match(group, language)
+        except Exception:
+            self.log.failure("forming a {language} match failed; the players wait again", language=language)
+            failed.update(entry.player.id for entry in group)
+            await self._requeue(language, group, waited)
 
     def _stop_waiting(self, group: list[QueuedPlayer]) -> dict[str, _Waiter]:
         """Forget the group's local waiters, returning them in case the group must wait again."""
