@@ -66,7 +66,11 @@ def start_match(a: ResilientPlayer, b: ResilientPlayer) -> tuple[str, dict[str, 
     a.send("findMatch", {"language": "french"})
     a.next("queued")
     b.send("findMatch", {"language": "french"})
-    first = a.next("newRound")
+    try:
+        first = a.next("newRound")
+    except AssertionError as e:
+        raise AssertionError(f"{e}; {b.name} got {[m['event'] for m in b.events]} on {b.instances}, "
+                             f"{a.name} is on {a.instances}") from None
     b.next("newRound")
     return first["roomId"], first
 
