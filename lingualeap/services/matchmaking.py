@@ -258,6 +258,11 @@ class MatchmakingService:
             for gone in [w for w in self._waiters.values() if (w.language, w.size) == (language, size)]:
                 if gone.player.id not in listed and await self._queue.queued_language(gone.player.id) is None:
                     self._waiters.pop(gone.player.id, None)  # matched by another instance, or dropped
+                    if self._game.room_of(gone.player.id) is None:
+                        # Not (yet) in a room here: dropped with a dead instance's entries, or a
+                        # room being made elsewhere. Worth a line when someone says they waited.
+                        self.log.warn("{player} left the {language} queue without a room here",
+                                      player=gone.player.id, language=language)
 
     async def _practice(self, language: str, queued: QueuedPlayer) -> None:
         assert self._bots is not None
