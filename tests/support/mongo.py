@@ -135,7 +135,19 @@ class MongoServer:
             return ping()
 
         wait_until(up, timeout, f"{self.kind} on port {self.port}")
+        self._check_it_is_ours()
         return self
+
+    def _check_it_is_ours(self) -> None:
+        """The server answering on our port is the process we started, not a stranger that got
+        there first (tests that stop or freeze "their" server would otherwise act on nothing)."""
+        if self.login is not None or self.tls is not None:
+            return  # their pings prove it already: only our server knows the user or the certificate
+        assert self.process is not None
+        with pymongo.MongoClient(self.uri("admin"), directConnection=True, serverSelectionTimeoutMS=3000) as client:
+            pid = client.admin.command("serverStatus").get("pid")
+        if pid is not None and pid != self.process.pid:
+            raise RuntimeError(f"port {self.port} is answered by process {pid}, not ours ({self.process.pid})")
 
     def ping(self, open_server: bool = False) -> bool:
         # The test's own check trusts the CA but not the name: only the server under test is picky.
