@@ -319,29 +319,27 @@ def queue_status(
     config: MatchmakingConfig = DEFAULT_CONFIG,
 ) -> QueueStatus:
     """``entry``'s status among the ``entries`` of its queue (which may include it)."""
-    arrival = (entry.enqueued_at, entry.player_id)
-    ahead = sum(
-        1 for e in entries if e.player_id != entry.player_id and (e.enqueued_at, e.player_id) < arrival
-    )
-    return QueueStatus(
-        position=ahead + 1,
-        waited=max(0.0, now - entry.enqueued_at),
-        window=reach(entry, now, config),
-        bot_offer=bot_offer_due(entry, now, config),
-    )
+    arrival = _arrival(entry)
+    ahead = sum(1 for e in entries if e.player_id != entry.player_id and _arrival(e) < arrival)
+    return _status(entry, ahead + 1, now, config)
 
 
 def queue_statuses(
     entries: Iterable[WaitingEntry], now: float, config: MatchmakingConfig = DEFAULT_CONFIG
 ) -> dict[str, QueueStatus]:
     """:func:`queue_status` of every entry of a queue at once (one sort, not one count each)."""
-    by_arrival = sorted(entries, key=lambda e: (e.enqueued_at, e.player_id))
-    return {
-        e.player_id: QueueStatus(
-            position=position,
-            waited=max(0.0, now - e.enqueued_at),
-            window=reach(e, now, config),
-            bot_offer=bot_offer_due(e, now, config),
-        )
-        for position, e in enumerate(by_arrival, start=1)
-    }
+    by_arrival = sorted(entries, key=_arrival)
+    return {e.player_id: _status(e, position, now, config) for position, e in enumerate(by_arrival, start=1)}
+
+
+def _arrival(entry: WaitingEntry) -> tuple[float, str]:
+    return (entry.enqueued_at, entry.player_id)
+
+
+def _status(entry: WaitingEntry, position: int, now: float, config: MatchmakingConfig) -> QueueStatus:
+    return QueueStatus(
+        position=position,
+        waited=max(0.0, now - entry.enqueued_at),
+        window=reach(entry, now, config),
+        bot_offer=bot_offer_due(entry, now, config),
+    )

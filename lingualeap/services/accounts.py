@@ -146,6 +146,13 @@ class AccountService:
         return self._tokens
 
     async def _revoked(self, revocation: Revocation) -> None:
+        if revocation.below_version is not None:
+            # The versions below are void; the last one is remembered where handshakes can see
+            # it without the user store (versions move on one at a time).
+            now = self._clock.now()
+            await self._revocations.revoke(
+                retired_version(revocation.user_id, revocation.below_version - 1), now + self._tokens.ttl
+            )
         if self._revoker is not None:
             await self._revoker.revoke(revocation)
 
@@ -210,22 +217,28 @@ class AccountService:
     async def logout_everywhere(self, user: UserRecord, claims: Claims) -> None:
         """Every token of the user stops working, on every instance: its version moves on."""
         await self._store.update_user(user.id, {"token_version": user.token_version + 1})
-        await self._retire_version(user)
         await self._revocations.revoke(claims.token_id, claims.expires_at)
         await self._revoked(Revocation(user.id, below_version=user.token_version + 1))
         self.log.info("user {user_id} logged out everywhere", user_id=user.id)
 
     async def authenticate(self, token: str) -> tuple[UserRecord, Claims]:
         """The user a token speaks for; ``unauthorized`` if it is bad, expired, revoked or stale."""
+        claims = await self._unrevoked_claims(token)
+        return await self._user_of(claims), claims
+
+    async def _unrevoked_claims(self, token: str) -> Claims:
         claims = self._tokens.verify(token)
         if await self._revocations.is_revoked(claims.token_id):
             raise GameError("unauthorized", "this token was revoked (logged out)")
+        return claims
+
+    async def _user_of(self, claims: Claims) -> UserRecord:
         user = await self._store.user_by_id(claims.user_id)
         if user is None:
             raise GameError("unauthorized", "the account of this token no longer exists")
         if user.token_version != claims.version:
             raise GameError("unauthorized", "this token was revoked")
-        return user, claims
+        return user
 
     async def player_for(self, token: str) -> Player:
         return (await self.identify(token))[0]
@@ -237,23 +250,18 @@ class AccountService:
         taken at its word, so registered players can still connect and play; their results
         wait in the outbox like everyone's.
         """
+        claims = await self._unrevoked_claims(token)
         try:
-            user, claims = await self.authenticate(token)
+            user = await self._user_of(claims)
         except GameError as e:
             if e.code != "unavailable":
                 raise
-            claims = self._tokens.verify(token)
             if await self._revocations.is_revoked(retired_version(claims.user_id, claims.version)):
                 raise GameError("unauthorized", "this token was revoked") from None
             self.log.warn("user store unreachable: {user_id} connects on the strength of a token",
                           user_id=claims.user_id)
             return Player(id=claims.user_id, username=claims.name, guest=False), claims
         return Player(id=user.id, username=user.name, guest=False), claims
-
-    async def _retire_version(self, user: UserRecord) -> None:
-        """Remember that tokens of ``user``'s current version are void (seen even without the store)."""
-        now = self._clock.now()
-        await self._revocations.revoke(retired_version(user.id, user.token_version), now + self._tokens.ttl)
 
     async def profile(self, user: UserRecord) -> dict[str, Any]:
         """What ``GET /api/users/profile`` shows: stats, ratings, level, streak, achievements."""
@@ -278,7 +286,6 @@ class AccountService:
             changes["token_version"] = user.token_version + 1
         updated = await self._store.update_user(user.id, changes) if changes else user
         if "token_version" in changes:
-            await self._retire_version(user)
             await self._revoked(Revocation(user.id, below_version=changes["token_version"]))
         if "name" in changes:
             await self._rename_on_boards(updated)

@@ -120,15 +120,12 @@ class GameService:
                 except Exception as e:
                     self.log.warn("adopting {room} failed: {e}", room=room_id, e=e)
 
-    async def _adopt_if_orphaned(self, room_id: str) -> None:
-        if await self._leases.owner(room_id) is None:
-            await self._host.adopt(room_id)
-
     def _handoff_received(self, data: dict[str, Any]) -> None:
-        for room_id in data.get("rooms", ()):
-            if str(room_id) in self._fanout.watched():
-                d = Deferred.fromCoroutine(self._adopt_if_orphaned(str(room_id)))
-                d.addErrback(lambda f: self.log.failure("adopting a handed-off room failed", f))
+        watched = set(self._fanout.watched())
+        rooms = [str(room_id) for room_id in data.get("rooms", ()) if str(room_id) in watched]
+        if rooms:
+            d = Deferred.fromCoroutine(self._adopt_orphans(rooms))
+            d.addErrback(lambda f: self.log.failure("adopting handed-off rooms failed", f))
 
     async def hand_off(self) -> None:
         """Shutdown: give up hosted rooms and tell the other instances to adopt them now."""
