@@ -146,13 +146,9 @@ def extra_server_args() -> list[str]:
     return args
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess | str]:
-    external = os.environ.get("LINGUALEAP_E2E_BASE_URL")
-    if external:
-        yield external.rstrip("/")
-        return
-    proc = ServerProcess(free_port(), tmp_path_factory.mktemp("server") / "twistd.log", extra_server_args())
+def _running(log_dir: Path) -> Iterator[ServerProcess]:
+    """A started server for a fixture to yield; a server that does not start fails the test."""
+    proc = ServerProcess(free_port(), log_dir / "twistd.log", extra_server_args())
     try:
         proc.start()
     except RuntimeError as e:
@@ -161,6 +157,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess |
         yield proc
     finally:
         proc.stop()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess | str]:
+    external = os.environ.get("LINGUALEAP_E2E_BASE_URL")
+    if external:
+        yield external.rstrip("/")
+        return
+    yield from _running(tmp_path_factory.mktemp("server"))
 
 
 @pytest.fixture(scope="session")
@@ -173,15 +178,7 @@ def own_server(tmp_path: Path) -> Iterator[ServerProcess]:
     """A server just for this test, for tests that stop and restart it."""
     if os.environ.get("LINGUALEAP_E2E_BASE_URL"):
         pytest.skip("needs to start its own server")
-    proc = ServerProcess(free_port(), tmp_path / "twistd.log", extra_server_args())
-    try:
-        proc.start()
-    except RuntimeError as e:
-        pytest.fail(str(e), pytrace=False)
-    try:
-        yield proc
-    finally:
-        proc.stop()
+    yield from _running(tmp_path)
 
 
 # ------------------------------------------------------------------------------------------------
