@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from lingualeap.config_security import JWT_SECRET_ENV, security_settings
+from lingualeap.config_security import security_settings
 from lingualeap.errors import ConfigError
 from lingualeap.services.throttle import Limits
 from lingualeap.transports.client_ip import DEFAULT_TRUSTED_PROXIES

@@ -67,6 +67,19 @@ class Host(Protocol):
     def matched(self, player: GamePlayer, data: dict[str, Any], now: float) -> None: ...
 
 
+def count_closed(host: Host, reason: str) -> None:
+    key = reason[:48]
+    host.closed[key] = host.closed.get(key, 0) + 1
+
+
+def count_event(host: Host, name: bytes) -> None:
+    """Count an event by type in the current window's statistics (if one is open)."""
+    stats = host.current
+    if stats is not None:
+        key = name.decode("utf-8", "replace")
+        stats.events[key] = stats.events.get(key, 0) + 1
+
+
 # -- codec adapters ----------------------------------------------------------------------------
 class Behaviour(Protocol):
     transport_up: bool
@@ -235,14 +248,10 @@ class GamePlayer:
         self.alive = False
         self.in_round = False
         self.closed_reason = reason
-        key = reason[:48]
-        self.host.closed[key] = self.host.closed.get(key, 0) + 1
+        count_closed(self.host, reason)
 
     def event(self, name: bytes, payload: bytes, now: float) -> None:
-        stats = self.host.current
-        if stats is not None:
-            key = name.decode("utf-8", "replace")
-            stats.events[key] = stats.events.get(key, 0) + 1
+        count_event(self.host, name)
         if name == b"wrongGuess":
             if self.needle and self.needle in payload:
                 self._answered(now, "wrong")
@@ -384,14 +393,10 @@ class EchoClient:
 
     def gone(self, reason: str) -> None:
         self.alive = False
-        key = reason[:48]
-        self.host.closed[key] = self.host.closed.get(key, 0) + 1
+        count_closed(self.host, reason)
 
     def event(self, name: bytes, payload: bytes, now: float) -> None:
-        stats = self.host.current
-        if stats is not None:
-            key = name.decode("utf-8", "replace")
-            stats.events[key] = stats.events.get(key, 0) + 1
+        count_event(self.host, name)
         if name in (b"makeGuess", b"message-back") and self.pending:
             intended, step = self.pending.popleft()
             if step is not None:
@@ -433,8 +438,7 @@ class IdleClient:
 
     def gone(self, reason: str) -> None:
         self.alive = False
-        key = reason[:48]
-        self.host.closed[key] = self.host.closed.get(key, 0) + 1
+        count_closed(self.host, reason)
 
     def event(self, name: bytes, payload: bytes, now: float) -> None:
         if name == b"welcome":

@@ -229,7 +229,8 @@ async def test_no_bot_when_bots_are_off() -> None:
 async def test_a_player_who_declines_practice_keeps_waiting_for_people() -> None:
     h = Harness(bot_after=10)
     h.server.matchmaking.start()
-    ana, ben = h.connect(ANA), h.connect(BEN)
+    ana = h.connect(ANA)
+    h.connect(BEN)
     await h.server.play.handle(ANA, FindMatch("french", practice=False))
     h.advance(60.0)
     assert "matchFound" not in ana.names() and await h.server.matchmaking.is_queued(ANA.id)

@@ -30,7 +30,7 @@ from lingualeap.domain.results import MatchResult, PlayerResult
 from lingualeap.ports import UserRecord
 from lingualeap.services.metrics import Metrics
 from lingualeap.services.outbox import OutboxService, ResultOutbox
-from lingualeap.services.results import GLOBAL_BOARD, ResultsService
+from lingualeap.services.results import ResultsService
 
 
 class SwitchableStore:

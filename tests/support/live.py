@@ -7,7 +7,6 @@ from dataclasses import replace
 from typing import Any
 
 from twisted.internet import reactor
-from twisted.internet.defer import Deferred
 from twisted.web.client import Agent, readBody
 from twisted.web.http_headers import Headers
 
