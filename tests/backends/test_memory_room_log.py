@@ -1,0 +1,38 @@
+"""The in-memory replay log holds each event at its own size: orjson's encoder hands back its
+4 KiB working buffer, and 500 logged events for each of 500 rooms grew a server past a gigabyte."""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import pytest_twisted
+
+from lingualeap.backends.memory.backplane import MemoryBackplane, MemoryHub
+from lingualeap.backends.memory.rooms import EVENT_LOG_LIMIT, MemoryRoomLeases, MemoryRoomStore
+from lingualeap.domain import room
+from lingualeap.domain.model import Player
+from lingualeap.domain.room import Rules
+from support.words import FRENCH_WORDS
+
+
+@pytest_twisted.ensureDeferred
+async def test_logged_events_cost_their_size_not_the_encoders_buffer() -> None:
+    leases = MemoryRoomLeases()
+    store = MemoryRoomStore(MemoryBackplane("i1", MemoryHub()), leases)
+    state, _ = room.create("r1", "french", private=True, rules=Rules(rounds=3), words=FRENCH_WORDS,
+                           now=10, players=[Player("u-a", "Ana"), Player("u-b", "Ben")])
+    lease = await leases.acquire("r1", "i1")
+    assert lease is not None
+    event = {"name": "wrongGuess", "to": ["u-a", "u-b"],
+             "data": {"roomId": "r1", "round": 1, "player": {"id": "u-a", "username": "Ana"},
+                      "points": -1, "scores": {"u-a": 4, "u-b": 7}}}
+    tracemalloc.start()
+    try:
+        before = tracemalloc.take_snapshot()
+        for seq in range(1, EVENT_LOG_LIMIT + 1):
+            await store.commit(state, lease, {"seq": seq, "events": [{**event, "data": {**event["data"], "seq": seq}}]})
+        grown = sum(s.size_diff for s in tracemalloc.take_snapshot().compare_to(before, "filename"))
+    finally:
+        tracemalloc.stop()
+    assert grown / EVENT_LOG_LIMIT < 1024, f"{grown / EVENT_LOG_LIMIT:.0f} bytes per logged event"
+    assert len(await store.events_since("r1", 0) or []) == EVENT_LOG_LIMIT
