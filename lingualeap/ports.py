@@ -285,6 +285,10 @@ class RateLimiter(Protocol):
     async def take(self, key: str, rate: Rate, cost: float = 1.0) -> Decision:
         """Take ``cost`` from the bucket ``key`` (full when first seen), if it holds that much."""
 
+    async def take_each(self, buckets: Sequence[tuple[str, Rate]]) -> list[Decision]:
+        """Take one token from each bucket in turn, in one step, stopping at the first that
+        refuses: the decisions up to it (all allowed if the list is as long as ``buckets``)."""
+
     async def penalty(self, key: str) -> float:
         """Seconds ``key`` must still wait because of its failures (0: go ahead)."""
 

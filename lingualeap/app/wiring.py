@@ -112,7 +112,7 @@ def build_server(config: Config, reactor: Any, clock: Clock | None = None,
     results = ResultsService(backends.players, backends.leaderboards, cluster, clock=clock, metrics=metrics,
                              spool=backends.result_spool,
                              progression=ProgressionService(backends.players, cluster), period_boards=boards,
-                             ratings=ratings)
+                             ratings=ratings, rooms=backends.rooms)
     if results.outbox is not None:
         # Stopped with the process (one last attempt, then a log of anything still waiting).
         backends.services.append(OutboxService(results.outbox))

@@ -16,7 +16,7 @@ from lingualeap.domain.events import Event
 from lingualeap.domain.results import MatchResult
 from lingualeap.domain.room import RoomState
 from lingualeap.domain.scoring import level_for_xp
-from lingualeap.ports import EventSink, LeaderboardEntry, Leaderboards, PlayerStore, ResultSpool
+from lingualeap.ports import EventSink, LeaderboardEntry, Leaderboards, PlayerStore, ResultSpool, RoomStore
 from lingualeap.services.leaderboards import LeaderboardService
 from lingualeap.services.metrics import Metrics
 from lingualeap.services.outbox import DEFAULT_CAPACITY, ResultOutbox
@@ -54,8 +54,10 @@ class ResultsService:
         progression: ProgressionService | None = None,
         period_boards: LeaderboardService | None = None,
         ratings: Ratings | None = None,
+        rooms: RoomStore | None = None,
     ) -> None:
         self._players = players
+        self._rooms = rooms
         self._progression = progression
         self._period_boards = period_boards
         self._ratings = ratings
@@ -211,6 +213,10 @@ class ResultsService:
         return [global_entry(e) for e in await self._boards.top(GLOBAL_BOARD, limit)]
 
     async def room_top(self, room_id: str) -> list[dict[str, object]] | None:
+        """A room's scores: live from its snapshot while it runs, then from the board it left."""
+        live = await self._rooms.load(room_id) if self._rooms is not None else None
+        if live is not None:
+            return [{"name": s.player.username, "score": s.score} for s in live.standings()[:TOP]]
         board = room_board(room_id)
         if not await self._boards.exists(board):
             return None

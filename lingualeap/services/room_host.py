@@ -34,12 +34,6 @@ Transition = Callable[[RoomState, float], tuple[RoomState, list[Event]]]
 
 #: Seconds between lease renewals; leases live three times as long (see the Redis leases).
 LEASE_RENEW_INTERVAL = 2.0
-#: Seconds at most between a score change and its room leaderboard write (one write per room
-#: per interval, however many guesses changed it).
-ROOM_SCORES_INTERVAL = 0.25
-#: Room leaderboards written per reactor turn: all 500 rooms of a busy instance in one turn held
-#: every guess behind them for 6 ms (benchmarks/RESULTS.md, p99 at 2,000 guesses/s).
-ROOM_SCORES_PER_TURN = 32
 
 
 @dataclass
@@ -92,10 +86,6 @@ class RoomHost:
         self._rooms: dict[str, HostedRoom] = {}
         self._pending: set[Deferred[None]] = set()
         self._renewal: Cancellable | None = None
-        self._scores_due: dict[str, RoomState] = {}  # rooms whose leaderboard is to be written
-        self._scores_writing: dict[str, RoomState] = {}  # taken from it, written a slice per turn
-        self._scores_timer: Cancellable | None = None
-        self._scores_slice: Cancellable | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -109,7 +99,6 @@ class RoomHost:
             if hosted.timer is not None:
                 hosted.timer.cancel()
                 hosted.timer = None
-        self._flush_scores()
         await self.settle()
 
     # -- queries ---------------------------------------------------------------------------
@@ -194,7 +183,6 @@ class RoomHost:
 
     async def hand_off(self) -> list[str]:
         """Stop hosting every room (shutdown): let the last commits land, then free the leases."""
-        self._flush_scores()
         await self.settle()
         handed = []
         for room_id, hosted in list(self._rooms.items()):
@@ -234,47 +222,7 @@ class RoomHost:
                 self._metrics.guessed("exact" if event.data["exact"] else "partial")
             elif event.name == "wrongGuess":
                 self._metrics.guessed("wrong")
-            elif event.name == "gameLeaderboardUpdate":
-                self._scores_changed(state)
         self._metrics.active_rooms.set(len(self._rooms))
-
-    def _scores_changed(self, state: RoomState) -> None:
-        if state.room_id in self._scores_writing:
-            self._scores_writing[state.room_id] = state  # its slice has not come yet: write the newest
-            return
-        self._scores_due[state.room_id] = state
-        if self._scores_timer is None:
-            self._scores_timer = self._clock.call_later(ROOM_SCORES_INTERVAL, self._flush_scores, True)
-
-    def _flush_scores(self, fired: bool = False) -> None:
-        """Write the room leaderboards that changed: all at once when called (shutdown), else a
-        slice per reactor turn from when the timer fires."""
-        if self._scores_timer is not None and not fired:
-            self._scores_timer.cancel()
-        self._scores_timer = None
-        # A room still waiting from the last round of writes keeps its place, with its newest state.
-        self._scores_writing.update(self._scores_due)
-        self._scores_due = {}
-        if fired:
-            if self._scores_slice is None:  # else the slices under way take the new ones too
-                self._write_scores_slice()
-            return
-        if self._scores_slice is not None:
-            self._scores_slice.cancel()
-            self._scores_slice = None
-        self._write_scores(len(self._scores_writing))
-
-    def _write_scores_slice(self) -> None:
-        self._scores_slice = None
-        self._write_scores(ROOM_SCORES_PER_TURN)
-        if self._scores_writing:
-            self._scores_slice = self._clock.call_later(0, self._write_scores_slice)
-
-    def _write_scores(self, count: int) -> None:
-        writing = self._scores_writing
-        for _ in range(min(count, len(writing))):
-            state = writing.pop(next(iter(writing)))
-            self._background(self._results.room_scores(state), "room leaderboard {room}", state.room_id)
 
     def _schedule(self, hosted: HostedRoom) -> None:
         state = hosted.state
@@ -302,11 +250,11 @@ class RoomHost:
         state = hosted.state
         self._rooms.pop(state.room_id, None)
         self._metrics.active_rooms.set(len(self._rooms))
-        # A finished match writes its final board itself; a closed room needs none.
-        self._scores_due.pop(state.room_id, None)
-        self._scores_writing.pop(state.room_id, None)
 
         async def tidy() -> None:
+            # A live room's leaderboard is read from its snapshot (no write per guess); the
+            # board that outlives the room is written once, before the snapshot goes.
+            await self._results.room_scores(state)
             await self._store.delete(state.room_id)
             await self._leases.release(hosted.lease)
 

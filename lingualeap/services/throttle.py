@@ -81,9 +81,10 @@ class Throttle:
     # -- what the transports and services ask ----------------------------------------------
     async def command(self, player_id: str, event: str) -> None:
         """Before a player's command runs; ``RateLimited`` if they send too many."""
-        await self._take(f"user:{player_id}", self.limits.user_events, "too many messages; slow down")
+        checks = [(f"user:{player_id}", self.limits.user_events, "too many messages; slow down")]
         if event == "makeGuess":
-            await self._take(f"guess:{player_id}", self.limits.guesses, "too many guesses; slow down")
+            checks.append((f"guess:{player_id}", self.limits.guesses, "too many guesses; slow down"))
+        await self._take_each(checks)
 
     async def connection(self, address: str) -> None:
         """Before a new real-time connection from ``address`` is accepted."""
@@ -114,14 +115,26 @@ class Throttle:
 
     # -- the shared store, or this instance's memory when the store is away -------------------
     async def _take(self, key: str, rate: Rate | None, message: str) -> None:
-        if rate is None:
+        await self._take_each([(key, rate, message)])
+
+    async def _take_each(self, checks: list[tuple[str, Rate | None, str]]) -> None:
+        """Several buckets in one round trip (a guess is checked twice), in order: the first
+        that refuses says why."""
+        buckets: list[tuple[str, Rate]] = []
+        messages: list[str] = []
+        for key, rate, message in checks:
+            if rate is not None:
+                buckets.append((key, rate))
+                messages.append(message)
+        if not buckets:
             return
         try:
-            decision = await self._shared.take(key, rate)
+            decisions = await self._shared.take_each(buckets)
         except Exception as e:  # unreachable store: keep limiting, locally
             self._unavailable(e)
-            decision = await self._local.take(key, rate)
-        self._check(decision, message)
+            decisions = await self._local.take_each(buckets)
+        for decision, message in zip(decisions, messages):
+            self._check(decision, message)
 
     async def _penalty(self, key: str) -> float:
         try:

@@ -34,6 +34,26 @@ async def test_a_bucket_allows_its_burst_then_refills_at_its_rate(ports: Ports) 
 
 
 @pytest_twisted.ensureDeferred
+async def test_several_buckets_in_one_step_stop_at_the_first_refusal(ports: Ports) -> None:
+    limiter = ports.limiter
+    one = Rate(1, 1)
+    both = [("outer", TWO_PER_SECOND), ("inner", one)]
+    assert [d.allowed for d in await limiter.take_each(both)] == [True, True]
+    for _ in range(3):
+        await limiter.take("outer", TWO_PER_SECOND)
+    refused = await limiter.take_each(both)
+    assert [d.allowed for d in refused] == [False] and refused[0].retry_after == pytest.approx(0.5, abs=0.01)
+    ports.time.advance(1)
+    for _ in range(2):
+        await limiter.take("outer", TWO_PER_SECOND)
+    # "outer" refuses, so "inner" is not asked: the token it refilled meanwhile is still there.
+    assert [d.allowed for d in await limiter.take_each(both)] == [False]
+    assert [d.allowed for d in await limiter.take_each([("inner", one)])] == [True]
+    assert [d.allowed for d in await limiter.take_each([("fresh", one), ("inner", one)])] == [True, False]
+    assert await limiter.take_each([]) == []
+
+
+@pytest_twisted.ensureDeferred
 async def test_time_going_backwards_does_not_mint_tokens(ports: Ports) -> None:
     # Another instance's clock may lag a little: the bucket must not refill from that.
     limiter = ports.limiter

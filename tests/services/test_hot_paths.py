@@ -1,6 +1,6 @@
 """The per-guess and periodic work of a hosted room, trimmed where benchmarks/RESULTS.md measured it:
-timers kept when their deadline stays, room leaderboards written at most every 250 ms, lease
-renewals in one call, no ownership look-ups for rooms hosted here."""
+timers kept when their deadline stays, room leaderboards read from the live room rather than
+written on every guess, lease renewals in one call, no ownership look-ups for rooms hosted here."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from lingualeap.domain.commands import FindMatch, MakeGuess
 from lingualeap.domain.model import Player
 from lingualeap.domain.room import RoomState
 from lingualeap.ports import Lease
-from lingualeap.services.room_host import LEASE_RENEW_INTERVAL, ROOM_SCORES_INTERVAL, ROOM_SCORES_PER_TURN
+from lingualeap.services.room_host import LEASE_RENEW_INTERVAL
 
 ANA = Player("u-ana", "Ana")
 BEN = Player("u-ben", "Ben")
@@ -64,8 +64,10 @@ async def test_a_right_guess_moves_the_timer() -> None:
 
 
 @pytest_twisted.ensureDeferred
-async def test_room_leaderboards_are_written_at_most_once_per_interval(monkeypatch: pytest.MonkeyPatch) -> None:
-    h = Harness(round_seconds=30)
+async def test_a_live_rooms_leaderboard_is_read_from_its_state_not_written_per_guess(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    h = Harness(round_seconds=30, rounds=1)
     room_id, _ = await playing(h, ANA, BEN)
     written: list[RoomState] = []
     original = h.server.results.room_scores
@@ -78,86 +80,17 @@ async def test_room_leaderboards_are_written_at_most_once_per_interval(monkeypat
     await h.server.play.handle(ANA, MakeGuess(room_id, "zzzz"))
     state = h.server.game.room(room_id)
     assert state is not None and state.current_word is not None
-    await h.server.play.handle(BEN, MakeGuess(room_id, state.current_word.answer[:-1]))
-    await h.server.play.handle(ANA, MakeGuess(room_id, "yyyy"))
+    await h.server.play.handle(BEN, MakeGuess(room_id, state.current_word.answer[:-1] + "#"))
+    h.advance(1)
     assert written == []
-    h.advance(ROOM_SCORES_INTERVAL)
+    live = h.server.game.room(room_id)
+    assert live is not None and live.scores[BEN.id] > live.scores.get(ANA.id, 0)
+    expected = [{"name": s.player.username, "score": s.score} for s in live.standings()]
+    assert await h.server.results.room_top(room_id) == expected
+    h.advance(30)  # the only round ends, and the match with it
     await h.settle()
-    latest = h.server.game.room(room_id)
-    assert latest is not None and [s.seq for s in written] == [latest.seq]
-    assert await h.server.results.room_top(room_id) == [
-        {"name": s.player.username, "score": s.score} for s in latest.standings()
-    ]
-    h.advance(ROOM_SCORES_INTERVAL * 4)
-    assert len(written) == 1  # nothing changed since
-
-
-def one_turn(h: Harness) -> bool:
-    """Run the earliest due timer alone, as one reactor turn does (``Clock.advance`` runs every
-    call due by its end time, including the ones scheduled meanwhile)."""
-    due = [c for c in h.time.getDelayedCalls() if c.getTime() <= h.time.seconds()]
-    if not due:
-        return False
-    call = min(due, key=lambda c: c.getTime())
-    h.time.calls.remove(call)
-    call.called = 1
-    call.func(*call.args, **call.kw)
-    return True
-
-
-@pytest_twisted.ensureDeferred
-async def test_a_busy_instance_writes_room_leaderboards_a_slice_per_turn(monkeypatch: pytest.MonkeyPatch) -> None:
-    h = Harness(round_seconds=300)
-    rooms = []
-    for n in range(ROOM_SCORES_PER_TURN + 8):
-        a, b = Player(f"u-a{n}", f"A{n}"), Player(f"u-b{n}", f"B{n}")
-        room_id, _ = await playing(h, a, b)
-        rooms.append((room_id, a))
-    written: list[str] = []
-    original = h.server.results.room_scores
-
-    async def room_scores(state: RoomState) -> None:
-        written.append(state.room_id)
-        await original(state)
-
-    monkeypatch.setattr(h.server.results, "room_scores", room_scores)
-    for room_id, a in rooms:
-        await h.server.play.handle(a, MakeGuess(room_id, "zzzz"))
-    h.time.rightNow += ROOM_SCORES_INTERVAL
-    turns = []
-    while one_turn(h):
-        turns.append(len(written))
-    assert turns[0] == ROOM_SCORES_PER_TURN  # the rest waits for the next turn, not the next interval
-    assert sorted(written) == sorted(r for r, _ in rooms)  # every room once
-    await h.settle()
-    assert all([await h.server.results.room_top(r) for r, _ in rooms])
-
-
-@pytest_twisted.ensureDeferred
-async def test_a_room_changed_while_the_slices_run_is_written_with_its_newest_scores(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    h = Harness(round_seconds=300)
-    rooms = []
-    for n in range(ROOM_SCORES_PER_TURN + 1):
-        a, b = Player(f"u-a{n}", f"A{n}"), Player(f"u-b{n}", f"B{n}")
-        rooms.append(((await playing(h, a, b))[0], a))
-    written: list[RoomState] = []
-
-    async def room_scores(state: RoomState) -> None:
-        written.append(state)
-
-    monkeypatch.setattr(h.server.results, "room_scores", room_scores)
-    for room_id, a in rooms:
-        await h.server.play.handle(a, MakeGuess(room_id, "zzzz"))
-    h.time.rightNow += ROOM_SCORES_INTERVAL
-    assert one_turn(h) and len(written) == ROOM_SCORES_PER_TURN
-    last_room, last_player = rooms[-1]
-    await h.server.play.handle(last_player, MakeGuess(last_room, "yyyy"))  # before its slice
-    h.advance(ROOM_SCORES_INTERVAL * 2)
-    newest = h.server.game.room(last_room)
-    assert newest is not None
-    assert [s.seq for s in written if s.room_id == last_room] == [newest.seq]
+    assert h.server.game.room(room_id) is None and [s.room_id for s in written] == [room_id]
+    assert await h.server.results.room_top(room_id) == expected  # the board the room left
 
 
 @pytest_twisted.ensureDeferred

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -102,6 +103,9 @@ class Unreachable:
     """A shared limiter whose store is down."""
 
     async def take(self, key: str, rate: Rate, cost: float = 1.0) -> Decision:
+        raise GameError("unavailable", "the shared store is unreachable")
+
+    async def take_each(self, buckets: Sequence[tuple[str, Rate]]) -> list[Decision]:
         raise GameError("unavailable", "the shared store is unreachable")
 
     async def penalty(self, key: str) -> float:

@@ -8,6 +8,7 @@ new keys costs bounded memory (at worst it forgets some limits early).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lingualeap.clock import Clock
@@ -36,6 +37,14 @@ class MemoryRateLimiter:
 
     async def take(self, key: str, rate: Rate, cost: float = 1.0) -> Decision:
         return self.take_now(key, rate, cost)
+
+    async def take_each(self, buckets: Sequence[tuple[str, Rate]]) -> list[Decision]:
+        decisions = []
+        for key, rate in buckets:
+            decisions.append(self.take_now(key, rate))
+            if not decisions[-1].allowed:
+                break
+        return decisions
 
     def take_now(self, key: str, rate: Rate, cost: float = 1.0) -> Decision:
         """:meth:`take` without the coroutine, for callers that cannot wait."""

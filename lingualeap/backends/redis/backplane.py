@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
 import txredisapi
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
@@ -193,4 +194,6 @@ def from_instance(instance_id: str, batch: dict[str, Any]) -> dict[str, Any]:
 
 
 def _encode(message: dict[str, Any]) -> str:
-    return json.dumps(message, separators=(",", ":"), ensure_ascii=False)
+    # orjson writes the same compact UTF-8 JSON as json.dumps(separators=(",", ":"),
+    # ensure_ascii=False), several times faster; every room change is encoded here.
+    return orjson.dumps(message).decode()

@@ -9,41 +9,50 @@ once they would be full (or forgotten) anyway.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from lingualeap.backends.redis import keys
 from lingualeap.backends.redis.client import RedisClient, Script
 from lingualeap.clock import Clock
 from lingualeap.domain.ratelimit import Backoff, Decision, Rate
 
-# KEYS: bucket hash. ARGV: now, per second, burst, cost, ttl ms. Returns {allowed, retry after}.
+# KEYS: bucket hashes, taken from in order. ARGV: now, then per bucket: per second, burst, cost,
+# ttl ms. Returns {allowed, retry after} per bucket, up to the first that refused.
 # Numbers go back as strings: Redis would truncate Lua floats to integers.
 _TAKE = Script("""
 local now = tonumber(ARGV[1])
-local rate = tonumber(ARGV[2])
-local burst = tonumber(ARGV[3])
-local cost = tonumber(ARGV[4])
-local state = redis.call('HMGET', KEYS[1], 't', 'u')
-local tokens = tonumber(state[1])
-local updated = tonumber(state[2])
-if tokens == nil or updated == nil then
-  tokens = burst
-  updated = now
+local out = {}
+for i, key in ipairs(KEYS) do
+  local at = 2 + (i - 1) * 4
+  local rate = tonumber(ARGV[at])
+  local burst = tonumber(ARGV[at + 1])
+  local cost = tonumber(ARGV[at + 2])
+  local state = redis.call('HMGET', key, 't', 'u')
+  local tokens = tonumber(state[1])
+  local updated = tonumber(state[2])
+  if tokens == nil or updated == nil then
+    tokens = burst
+    updated = now
+  end
+  if now > updated then
+    tokens = math.min(burst, tokens + (now - updated) * rate)
+    updated = now
+  end
+  local allowed = 0
+  local retry = 0
+  if tokens >= cost then
+    tokens = tokens - cost
+    allowed = 1
+  else
+    retry = (cost - tokens) / rate
+  end
+  redis.call('HSET', key, 't', string.format('%.6f', tokens), 'u', string.format('%.6f', updated))
+  redis.call('PEXPIRE', key, ARGV[at + 3])
+  out[#out + 1] = allowed
+  out[#out + 1] = string.format('%.6f', retry)
+  if allowed == 0 then break end
 end
-if now > updated then
-  tokens = math.min(burst, tokens + (now - updated) * rate)
-  updated = now
-end
-local allowed = 0
-local retry = 0
-if tokens >= cost then
-  tokens = tokens - cost
-  allowed = 1
-else
-  retry = (cost - tokens) / rate
-end
-redis.call('HSET', KEYS[1], 't', string.format('%.6f', tokens), 'u', string.format('%.6f', updated))
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
-return {allowed, string.format('%.6f', retry)}
+return out
 """)
 
 # KEYS: failures hash. ARGV: now, free, base, maximum, window (s). Returns the delay imposed.
@@ -76,14 +85,19 @@ class RedisRateLimiter:
         self._clock = clock
 
     async def take(self, key: str, rate: Rate, cost: float = 1.0) -> Decision:
-        ttl_ms = math.ceil(rate.refill_seconds * 1000) + 1000
-        allowed, retry = await self._client.script(
-            _TAKE, [keys.rate(key)], [repr(self._clock.now()), repr(rate.per_second), repr(rate.burst),
-                                      repr(cost), ttl_ms],
-        )
-        if int(allowed):
-            return Decision(True)
-        return Decision(False, float(retry))
+        [decision] = await self._take([(key, rate, cost)])
+        return decision
+
+    async def take_each(self, buckets: Sequence[tuple[str, Rate]]) -> list[Decision]:
+        return await self._take([(key, rate, 1.0) for key, rate in buckets])
+
+    async def _take(self, buckets: Sequence[tuple[str, Rate, float]]) -> list[Decision]:
+        args: list[object] = [repr(self._clock.now())]
+        for _, rate, cost in buckets:
+            args += [repr(rate.per_second), repr(rate.burst), repr(cost), math.ceil(rate.refill_seconds * 1000) + 1000]
+        out = await self._client.script(_TAKE, [keys.rate(key) for key, _, _ in buckets], args)
+        return [Decision(True) if int(allowed) else Decision(False, float(retry))
+                for allowed, retry in zip(out[::2], out[1::2])]
 
     async def penalty(self, key: str) -> float:
         until = await self._client.execute("HGET", keys.failures(key), "until")

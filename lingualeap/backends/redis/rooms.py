@@ -6,6 +6,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
+
 from lingualeap.backends.memory.rooms import events_after
 from lingualeap.backends.redis import keys
 from lingualeap.backends.redis.backplane import from_instance
@@ -184,4 +186,4 @@ class RedisRoomStore:
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return orjson.dumps(value).decode()  # the compact JSON of json.dumps, on every commit
