@@ -451,9 +451,12 @@ def _merge_matchmaking(results: list[dict[str, Any]], snapshots: dict[tuple[int,
     times = []
     twice = 0
     unmatched = 0
+    never: list[dict[str, Any]] = []  # who they were, to look them up in the server logs
     for p in players:
         if not p["matches"]:
             unmatched += 1
+            if len(never) < 20:
+                never.append({"id": p["id"], "instance": p["instance"]})
             continue
         if len(p["matches"]) > 1:
             twice += 1
@@ -479,6 +482,7 @@ def _merge_matchmaking(results: list[dict[str, Any]], snapshots: dict[tuple[int,
         "players": len(players),
         "matched": len(players) - unmatched,
         "unmatched": unmatched,
+        "unmatched_players": never,
         "rooms": len(rooms),
         "matched_twice": twice,
         "in_two_rooms": in_two_rooms,

@@ -114,7 +114,13 @@ class Cluster:
         except Exception:
             self.log.failure("operation {op} failed", op=message.get("op"))
             reply["error"] = {"code": "internal", "message": "the server failed; it was logged"}
-        await self.backplane.send(str(message["from"]), reply)
+        try:
+            await self.backplane.send(str(message["from"]), reply)
+        except GameError as e:
+            # The caller stopped listening (it shut down, or Redis is away): its call times out
+            # there, and nothing here is wrong.
+            self.log.info("could not answer {op} from {caller}: {e}", op=message.get("op"),
+                          caller=message.get("from"), e=e.message)
 
     def broadcasted(self, message: dict[str, Any]) -> None:
         if "event" in message:

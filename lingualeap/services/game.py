@@ -168,7 +168,9 @@ class GameService:
             await self._cluster.call(instance, "expect", {"room": room_id, "players": player_ids})
         players = [q.player for q in queued]
         words = await self.words.choose(language.id, players, self.rules.rounds) if self.words else None
-        await self._host.create(room_id, language.id, private=False, players=players, words=words)
+        if not await self._host.create(room_id, language.id, private=False, players=players, words=words):
+            # Its lease was taken meanwhile: nobody would host the room its players expect.
+            raise GameError("unavailable", f"room {room_id} could not be created")
         return room_id
 
     async def join_room(self, player: Player, room_id: str, language_id: object) -> None:

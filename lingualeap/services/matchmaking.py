@@ -86,6 +86,8 @@ class MatchmakingService:
         self._counting = False
         self._starting = DeferredSemaphore(ROOMS_STARTED_AT_ONCE)
         self._counted: set[str] = set()  # languages the queue gauge shows
+        #: Players who left the queue with no room here yet → (language, seen at a look already).
+        self._unplaced: dict[str, tuple[str, bool]] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -224,7 +226,7 @@ class MatchmakingService:
             counted = Deferred.fromCoroutine(self._publish_sizes())
             counted.addErrback(lambda f: self.log.failure("counting the queues failed", f))
             counted.addBoth(lambda _: setattr(self, "_counting", False))
-        if self._looking or not self._waiters:
+        if self._looking or not (self._waiters or self._unplaced):
             return
         self._looking = True
         looked = Deferred.fromCoroutine(self.look())
@@ -259,10 +261,23 @@ class MatchmakingService:
                 if gone.player.id not in listed and await self._queue.queued_language(gone.player.id) is None:
                     self._waiters.pop(gone.player.id, None)  # matched by another instance, or dropped
                     if self._game.room_of(gone.player.id) is None:
-                        # Not (yet) in a room here: dropped with a dead instance's entries, or a
-                        # room being made elsewhere. Worth a line when someone says they waited.
-                        self.log.warn("{player} left the {language} queue without a room here",
-                                      player=gone.player.id, language=language)
+                        self._unplaced.setdefault(gone.player.id, (language, False))
+        self._report_unplaced()
+
+    def _report_unplaced(self) -> None:
+        """Warn about players who left the queue without a room here and still have none one
+        look later (at the look itself that is normal: another instance is making their room).
+        Dropped with a dead instance's entries, or their room was never made: worth a line when
+        someone says they waited."""
+        for player_id, (language, seen) in list(self._unplaced.items()):
+            if self._game.room_of(player_id) is not None or player_id in self._waiters:
+                del self._unplaced[player_id]
+            elif seen:
+                del self._unplaced[player_id]
+                self.log.warn("{player} left the {language} queue and got no room",
+                              player=player_id, language=language)
+            else:
+                self._unplaced[player_id] = (language, True)
 
     async def _practice(self, language: str, queued: QueuedPlayer) -> None:
         assert self._bots is not None

@@ -164,10 +164,15 @@ class RoomHost:
         """Take over a room whose owner is gone, from its stored snapshot."""
         if room_id in self._rooms:
             return True
+        if await self._store.load(room_id) is None:
+            # Nothing to take over: the room is over, or is being made right now, its players
+            # told to expect it before its lease is taken. Holding the lease even briefly would
+            # make that creation fail, and its players would wait for a room nobody hosts.
+            return False
         lease = await self._leases.acquire(room_id, self.instance_id)
         if lease is None:
             return False
-        state = await self._store.load(room_id)
+        state = await self._store.load(room_id)  # again: the last owner may have written since
         if state is None or state.is_over:
             await self._leases.release(lease)
             return False

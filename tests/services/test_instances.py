@@ -178,3 +178,52 @@ async def test_a_close_noticed_late_elsewhere_does_not_cost_a_resumed_player_the
     assert back.last("playerReconnected")["player"] == ben.public()
     assert "playerLeft" not in ca.names()
     assert c.owner_of(room_id).host.room(room_id).away == {}
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_room_being_made_is_not_taken_over_by_an_instance_told_to_expect_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Matchmaking tells the players' instances to expect a room before its owner takes the
+    # lease; an orphan check there in between must leave the lease alone, or nobody hosts it.
+    from twisted.internet.defer import Deferred
+
+    c = Cluster(2)
+    store = c.servers[1].backends.rooms
+    gate: Deferred[None] = Deferred()
+    load = store.load
+
+    async def slow_load(room_id: str) -> Any:
+        await gate  # a store round trip that takes a while
+        return await load(room_id)
+
+    monkeypatch.setattr(store, "load", slow_load)
+    adopting = Deferred.fromCoroutine(c.servers[1].host.adopt("m-new"))
+    monkeypatch.setattr(store, "load", load)
+    ana, ben = Player("u-a", "Ana"), Player("u-b", "Ben")
+    assert await c.servers[0].host.create("m-new", "french", private=False, players=[ana, ben])
+    gate.callback(None)
+    assert await adopting is False  # the room exists by now, and it is hosted: nothing to adopt
+    assert c.servers[0].host.owns("m-new") and not c.servers[1].host.owns("m-new")
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_match_whose_room_cannot_be_made_sends_its_players_back_to_the_queue(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    c = Cluster(1)
+    server = c.servers[0]
+    ana, ben = Player("u-a", "Ana"), Player("u-b", "Ben")
+    ca, cb = c.connect(0, ana), c.connect(0, ben)
+
+    async def taken(*args: Any, **kwargs: Any) -> bool:
+        return False  # another instance holds the new room's lease
+
+    monkeypatch.setattr(server.host, "create", taken)
+    await server.play.handle(ana, FindMatch("french"))
+    await server.play.handle(ben, FindMatch("french"))
+    assert "matchFound" not in ca.names() + cb.names()
+    assert await server.matchmaking.is_queued(ana.id) and await server.matchmaking.is_queued(ben.id)
+    monkeypatch.undo()
+    await server.matchmaking.look()  # the next periodic look forms the match again
+    assert ca.last("matchFound")["roomId"] == cb.last("matchFound")["roomId"]

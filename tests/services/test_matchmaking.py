@@ -247,3 +247,29 @@ def test_practice_must_be_a_boolean() -> None:
     with pytest.raises(GameError) as e:
         FindMatch.parse({"language": "french", "practice": "no"})
     assert e.value.code == "invalid_field"
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_player_dropped_from_the_queue_without_a_room_is_logged_one_look_later() -> None:
+    from twisted.logger import LogLevel, globalLogPublisher
+
+    warnings: list[str] = []
+
+    def observe(event: dict[str, object]) -> None:
+        if event.get("log_level") == LogLevel.warn and "got no room" in str(event.get("log_format")):
+            warnings.append(str(event.get("player")))
+
+    h = Harness()
+    h.connect(ANA)
+    await h.server.play.handle(ANA, FindMatch("french"))
+    await h.server.backends.queue.remove(ANA.id)  # as a dead instance's entries are dropped
+    globalLogPublisher.addObserver(observe)
+    try:
+        await h.server.matchmaking.look()
+        assert warnings == []  # at first her room may be on its way from another instance
+        await h.server.matchmaking.look()
+        assert warnings == [ANA.id]
+        await h.server.matchmaking.look()
+        assert warnings == [ANA.id]  # once
+    finally:
+        globalLogPublisher.removeObserver(observe)
