@@ -4,8 +4,9 @@ Players wait in a queue per language and room size, with their rating in that la
 (newcomers and guests: a newcomer's). Whenever somebody joins, and every ``status_interval``
 seconds after that, the instance looks at the queues its waiting players are in, forms every
 group the matchmaking policy allows (``domain/matchmaking_policy.py``: the closest group within
-windows that widen with waiting time) and claims each atomically, so instances racing for the
-same players never match one twice. Waiting players get ``queueStatus`` on every look; one who
+windows that widen with waiting time) that has one of its own players, and claims each
+atomically, so instances racing for the same players never match one twice. The room is
+hosted there, so at most the other players reach it across instances. Waiting players get ``queueStatus`` on every look; one who
 waited ``bot_after`` seconds gets a practice match against a bot at their level instead.
 """
 
@@ -175,8 +176,13 @@ class MatchmakingService:
         else:
             groups = pick_groups(entries, self._now(), size, self._config)
         starting: list[Deferred[None]] = []
+        here = {q.player.id for q in waiting if q.instance == self._game.instance_id}
         for group in groups:
             chosen = {e.player_id for e in group}
+            if not chosen & here:
+                # Rooms are hosted where one of their players is connected, so that player's
+                # guesses stay on their instance: that instance's pass takes this group.
+                continue
             # In order of arrival: the room lists its players as they came.
             in_order = [q.player.id for q in waiting if q.player.id in chosen]
             claimed = await self._queue.claim(language, size, in_order)

@@ -227,3 +227,23 @@ async def test_a_match_whose_room_cannot_be_made_sends_its_players_back_to_the_q
     monkeypatch.undo()
     await server.matchmaking.look()  # the next periodic look forms the match again
     assert ca.last("matchFound")["roomId"] == cb.last("matchFound")["roomId"]
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_match_is_hosted_where_one_of_its_players_is_connected() -> None:
+    # An instance whose pass finds a group of other instances' players leaves it to them, so at
+    # most one player of a duel has to reach the room across instances.
+    from lingualeap.ports import QueueTicket
+
+    c = Cluster(3)
+    ana, ben = Player("u-a", "Ana"), Player("u-b", "Ben")
+    ca, cb = c.connect(0, ana), c.connect(1, ben)
+    queue = c.servers[0].backends.queue
+    now = c.time.seconds()
+    await queue.enqueue("french", ana, "i0", QueueTicket(since=now))
+    await queue.enqueue("french", ben, "i1", QueueTicket(since=now))
+    await c.servers[2].matchmaking._form_groups("french", 2)
+    assert "matchFound" not in ca.names() + cb.names() and c.servers[2].host.count() == 0
+    await c.servers[1].matchmaking._form_groups("french", 2)
+    room_id = cb.last("matchFound")["roomId"]
+    assert ca.last("matchFound")["roomId"] == room_id and c.owner_of(room_id) is c.servers[1]
