@@ -6,8 +6,9 @@ seconds after that, the instance looks at the queues its waiting players are in,
 group the matchmaking policy allows (``domain/matchmaking_policy.py``: the closest group within
 windows that widen with waiting time) that has one of its own players, and claims each
 atomically, so instances racing for the same players never match one twice. The room is
-hosted there, so at most the other players reach it across instances. Waiting players get ``queueStatus`` on every look; one who
-waited ``bot_after`` seconds gets a practice match against a bot at their level instead.
+hosted there, so at most the other players reach it across instances. Waiting players get
+``queueStatus`` on every look; one who waited ``bot_after`` seconds gets a practice match
+against a bot at their level instead.
 """
 
 from __future__ import annotations
