@@ -6,6 +6,7 @@ every stop terminates by PID (then kills after a grace period).
 from __future__ import annotations
 
 import os
+import random
 import resource
 import shutil
 import socket
@@ -24,10 +25,44 @@ REPO = Path(__file__).resolve().parents[1]
 NOFILE = 20000
 
 
+#: Ports handed out by this process: never twice, even once their first user has gone.
+_handed_out: set[int] = set()
+_LOWEST = 10_000
+
+
+def _ephemeral_start() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A free loopback port for a server that a test or a scenario starts, below the kernel's
+    ephemeral range.
+
+    A port found by binding to 0 comes from the ephemeral range, where any outgoing connection
+    (an instance's Redis client, say) may take it as its source port before the server it was
+    meant for binds it: "address already in use", now and then. Below that range only servers
+    bind, and this process hands each port out once.
+    """
+    high = _ephemeral_start()
+    if high - _LOWEST < 1000:  # an unusual range: fall back to the kernel's choice
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return int(s.getsockname()[1])
+    for _ in range(200):
+        port = random.randrange(_LOWEST, high)
+        if port in _handed_out:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError("no free port found below the ephemeral range")
 
 
 def wait_until(predicate: Callable[[], Any], timeout: float, what: str, interval: float = 0.05) -> Any:

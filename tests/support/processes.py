@@ -4,57 +4,18 @@ from __future__ import annotations
 
 import json
 import os
-import random
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
 
+# One implementation of both for the tests and the benchmarks, which start the same servers.
+from benchmarks.services import free_port, wait_until
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-
-
-#: Ports handed out in this test run: never twice, even once their first user has gone.
-_handed_out: set[int] = set()
-_LOWEST = 10_000
-
-
-def _ephemeral_start() -> int:
-    try:
-        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return 32768
-
-
-def free_port() -> int:
-    """A free loopback port for a server a test starts, below the kernel's ephemeral range.
-
-    A port found by binding to 0 comes from the ephemeral range, where any outgoing connection
-    (an instance's Redis client, say) may take it as its source port before the server it was
-    meant for binds it: "address already in use", now and then. Below that range only servers
-    bind, and this run hands each port out once.
-    """
-    high = _ephemeral_start()
-    if high - _LOWEST < 1000:  # an unusual range: fall back to the kernel's choice
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            return int(s.getsockname()[1])
-    for _ in range(200):
-        port = random.randrange(_LOWEST, high)
-        if port in _handed_out:
-            continue
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        _handed_out.add(port)
-        return port
-    raise RuntimeError("no free port found below the ephemeral range")
 
 
 def twistd() -> list[str]:
@@ -68,17 +29,6 @@ def env(**extra: str) -> dict[str, str]:
     environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), environment.get("PYTHONPATH")]))
     environment.update(extra)
     return environment
-
-
-def wait_until(predicate: Any, timeout: float, what: str, interval: float = 0.05) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = predicate()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} did not happen within {timeout}s")
-        time.sleep(interval)
 
 
 def http_json(url: str, method: str = "GET", body: Any = None, timeout: float = 5.0,
