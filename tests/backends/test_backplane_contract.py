@@ -10,6 +10,7 @@ from support.redis import RedisServer
 from support.words import FRENCH_WORDS
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
+from twisted.logger import globalLogPublisher
 
 from lingualeap.backends.memory.backplane import MemoryBackplane, MemoryHub
 from lingualeap.backends.redis.backplane import RedisBackplane
@@ -129,18 +130,30 @@ async def test_a_dropped_subscriber_resubscribes_and_says_so(redis_server: Redis
     plane = RedisBackplane(reactor, address, client, "i9")
     recorder = Recorder()
     plane.attach(recorder)
-    client.start()
-    plane.start()
-    await client.wait_connected()
-    await plane.ready
-    await plane.watch("r9")
-    assert recorder.resubscriptions == 1
-    await client.execute("CLIENT", "KILL", "TYPE", "pubsub")
-    await eventually(lambda: recorder.resubscriptions == 2, timeout=15)
-    await client.execute("PUBLISH", "ll:0:ch:room:r9", '{"seq": 5}')
-    await eventually(lambda: recorder.rooms == [("r9", {"seq": 5})])
-    await plane.stop()
-    await client.stop()
+    lost: list[str] = []
+
+    def observe(event: dict[str, Any]) -> None:
+        if "subscriber connection lost" in str(event.get("log_format")):
+            lost.append(str(event.get("redis")))
+
+    globalLogPublisher.addObserver(observe)
+    try:
+        client.start()
+        plane.start()
+        await client.wait_connected()
+        await plane.ready
+        await plane.watch("r9")
+        assert recorder.resubscriptions == 1
+        await client.execute("CLIENT", "KILL", "TYPE", "pubsub")
+        await eventually(lambda: recorder.resubscriptions == 2, timeout=15)
+        await client.execute("PUBLISH", "ll:0:ch:room:r9", '{"seq": 5}')
+        await eventually(lambda: recorder.rooms == [("r9", {"seq": 5})])
+        assert len(lost) == 1  # the kill was worth a warning
+        await plane.stop()
+        await client.stop()
+        assert len(lost) == 1  # stopping is not losing the connection
+    finally:
+        globalLogPublisher.removeObserver(observe)
 
 
 @pytest_twisted.ensureDeferred

@@ -88,8 +88,10 @@ class RedisBackplane:
         return protocol
 
     def _lost(self, _: object) -> None:
-        self.log.warn("Redis subscriber connection lost; reconnecting ({redis})", redis=str(self._address))
         self._protocol = None
+        if self.factory.closing:
+            return  # we are stopping: nothing was lost
+        self.log.warn("Redis subscriber connection lost; reconnecting ({redis})", redis=str(self._address))
 
     async def _resubscribe(self, protocol: Any) -> None:
         await protocol.subscribe(sorted(self._subscribed)).addTimeout(SUBSCRIBE_TIMEOUT, self._reactor)
