@@ -6,13 +6,13 @@ from __future__ import annotations
 import tracemalloc
 
 import pytest_twisted
+from support.words import FRENCH_WORDS
 
 from lingualeap.backends.memory.backplane import MemoryBackplane, MemoryHub
 from lingualeap.backends.memory.rooms import EVENT_LOG_LIMIT, MemoryRoomLeases, MemoryRoomStore
 from lingualeap.domain import room
 from lingualeap.domain.model import Player
 from lingualeap.domain.room import Rules
-from support.words import FRENCH_WORDS
 
 
 @pytest_twisted.ensureDeferred

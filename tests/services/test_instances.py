@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 import pytest_twisted
 from support.harness import FakeConnection, Harness
+from twisted.internet.defer import Deferred
 
 from lingualeap.app.backends import memory_backends
 from lingualeap.app.wiring import build_server
@@ -15,6 +16,7 @@ from lingualeap.clock import ReactorClock
 from lingualeap.domain.commands import FindMatch, JoinRoom, LeaveRoom, MakeGuess, Resume
 from lingualeap.domain.errors import GameError
 from lingualeap.domain.model import Player
+from lingualeap.ports import QueueTicket
 from support.words import languages
 
 
@@ -186,8 +188,6 @@ async def test_a_room_being_made_is_not_taken_over_by_an_instance_told_to_expect
 ) -> None:
     # Matchmaking tells the players' instances to expect a room before its owner takes the
     # lease; an orphan check there in between must leave the lease alone, or nobody hosts it.
-    from twisted.internet.defer import Deferred
-
     c = Cluster(2)
     store = c.servers[1].backends.rooms
     gate: Deferred[None] = Deferred()
@@ -233,8 +233,6 @@ async def test_a_match_whose_room_cannot_be_made_sends_its_players_back_to_the_q
 async def test_a_match_is_hosted_where_one_of_its_players_is_connected() -> None:
     # An instance whose pass finds a group of other instances' players leaves it to them, so at
     # most one player of a duel has to reach the room across instances.
-    from lingualeap.ports import QueueTicket
-
     c = Cluster(3)
     ana, ben = Player("u-a", "Ana"), Player("u-b", "Ben")
     ca, cb = c.connect(0, ana), c.connect(1, ben)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 import pytest_twisted
 from support.harness import Harness
+from twisted.logger import LogLevel, globalLogPublisher
 
 from lingualeap.domain.commands import CancelMatch, FindMatch, JoinRoom
 from lingualeap.domain.errors import GameError
@@ -251,8 +252,6 @@ def test_practice_must_be_a_boolean() -> None:
 
 @pytest_twisted.ensureDeferred
 async def test_a_player_dropped_from_the_queue_without_a_room_is_logged_one_look_later() -> None:
-    from twisted.logger import LogLevel, globalLogPublisher
-
     warnings: list[str] = []
 
     def observe(event: dict[str, object]) -> None:
