@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from support.cluster import LocalCluster
-from support.processes import http_json
+from support.processes import http_json, wait_until
 from support.syncws import SyncClient
 from support.words import answer_for
 
@@ -49,6 +49,13 @@ def test_players_on_two_instances_play_a_whole_match(cluster: LocalCluster) -> N
     assert ana.next("wrongGuess")["player"]["username"] == "ben"
     ben.send("makeGuess", {"roomId": room, "guess": answer_for(first["translation"])})
     assert ana.next("roundEnded")["winner"]["username"] == "ben"
+    # The room's board is live on every instance while it runs (read from its snapshot, which
+    # the owner may still be writing when its own players hear the round end).
+    for instance in cluster.instances:
+        def ben_leads(base: str = instance.base) -> bool:
+            status, board = http_json(f"{base}/api/leaderboard/game/{room}")
+            return status == 200 and board[0]["name"] == "ben" and board[0]["score"] > 0
+        wait_until(ben_leads, 5, f"ben leading room {room}'s board on {instance.base}")
     result = ana.next("matchEnded")
     assert ben.next("matchEnded") == result
     assert result["winner"]["username"] == "ben"
