@@ -6,11 +6,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-import orjson
-
 from lingualeap.backends.memory.rooms import events_after
 from lingualeap.backends.redis import keys
-from lingualeap.backends.redis.backplane import from_instance
+from lingualeap.backends.redis.backplane import compact_json, from_instance
 from lingualeap.backends.redis.client import RedisClient, Script
 from lingualeap.domain import room_codec
 from lingualeap.domain.model import WordPair
@@ -153,8 +151,8 @@ class RedisRoomStore:
         committed = await self._client.script(
             _COMMIT,
             [keys.lease(state.room_id), keys.room(state.room_id), keys.room_events(state.room_id)],
-            [_holder(lease), _json(room_codec.to_dict(state, words=False)), state.seq, SNAPSHOT_TTL_S,
-             _json(from_instance(lease.instance, batch)) if batch else "",
+            [_holder(lease), compact_json(room_codec.to_dict(state, words=False)), state.seq, SNAPSHOT_TTL_S,
+             compact_json(from_instance(lease.instance, batch)) if batch else "",
              self._channels.room(state.room_id), self._log_limit, self._encoded_words(state)],
         )
         return bool(int(committed))
@@ -165,7 +163,7 @@ class RedisRoomStore:
             return cached[1]
         if len(self._words) >= WORDS_CACHE_LIMIT:
             self._words.clear()
-        encoded = _json(room_codec.words_to_list(state.words))
+        encoded = compact_json(room_codec.words_to_list(state.words))
         self._words[state.room_id] = (state.words, encoded)
         return encoded
 
@@ -184,6 +182,3 @@ class RedisRoomStore:
         self._words.pop(room_id, None)
         await self._client.execute("DEL", keys.room(room_id), keys.room_events(room_id))
 
-
-def _json(value: Any) -> str:
-    return orjson.dumps(value).decode()  # the compact JSON of json.dumps, on every commit
