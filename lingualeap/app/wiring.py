@@ -137,6 +137,7 @@ def build_server(config: Config, reactor: Any, clock: Clock | None = None,
         metrics=metrics,
         local=fanout.room_batch,
         reconnect_grace=config.reconnect_grace,
+        guess_rate=config.limits.guesses,
     )
     game = GameService(host=host, cluster=cluster, fanout=fanout, leases=backends.leases,
                        rooms=backends.rooms, languages=languages, clock=clock)

@@ -15,7 +15,7 @@ from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
 from lingualeap.clock import Clock
-from lingualeap.domain.errors import GameError
+from lingualeap.domain.errors import GameError, RateLimited
 from lingualeap.domain.events import Event
 from lingualeap.ports import Backplane
 from lingualeap.services.presence import Presence
@@ -92,7 +92,7 @@ class Cluster:
                 return  # it already timed out
             error = message.get("error")
             if error:
-                reply.errback(GameError(str(error["code"]), str(error["message"])))
+                reply.errback(_error_of(error))
             else:
                 reply.callback(message.get("result"))
             return
@@ -111,6 +111,8 @@ class Cluster:
             reply["result"] = await operation(dict(message.get("args") or {}))
         except GameError as e:
             reply["error"] = {"code": e.code, "message": e.message}
+            if isinstance(e, RateLimited):
+                reply["error"]["retryAfter"] = e.retry_after
         except Exception:
             self.log.failure("operation {op} failed", op=message.get("op"))
             reply["error"] = {"code": "internal", "message": "the server failed; it was logged"}
@@ -141,3 +143,10 @@ class Cluster:
     def broadcast(self, event: Event) -> None:
         d = Deferred.fromCoroutine(self.backplane.broadcast({"event": event.name, "data": dict(event.data)}))
         d.addErrback(lambda f: self.log.failure("broadcasting {event} failed", f, event=event.name))
+
+
+def _error_of(error: dict[str, Any]) -> GameError:
+    """The caller's copy of a refusal, of the same kind (a rate limit keeps its ``retryAfter``)."""
+    if "retryAfter" in error:
+        return RateLimited(float(error["retryAfter"]), str(error["message"]))
+    return GameError(str(error["code"]), str(error["message"]))

@@ -12,7 +12,7 @@ snapshot by another instance and continues on the stored deadlines.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from twisted.internet.defer import Deferred
@@ -21,9 +21,10 @@ from twisted.python.failure import Failure
 
 from lingualeap.clock import Cancellable, Clock
 from lingualeap.domain import room as rules
-from lingualeap.domain.errors import GameError
+from lingualeap.domain.errors import GameError, RateLimited
 from lingualeap.domain.events import Event
 from lingualeap.domain.model import Player, WordPair
+from lingualeap.domain.ratelimit import Rate, TokenBucket
 from lingualeap.domain.results import result_of
 from lingualeap.domain.room import Phase, RoomState
 from lingualeap.ports import Lease, RoomLeases, RoomStore, WordSource
@@ -43,6 +44,8 @@ class HostedRoom:
     timer: Cancellable | None = None
     #: The ``wake_at`` the timer was set for: most changes (a wrong guess) leave it alone.
     timer_at: float | None = None
+    #: Each member's guess allowance (see ``RoomHost.guess``).
+    guesses: dict[str, TokenBucket] = field(default_factory=dict)
 
 
 def batch_of(state: RoomState, events: list[Event]) -> dict[str, Any]:
@@ -72,6 +75,7 @@ class RoomHost:
         metrics: Metrics,
         local: Callable[[str, dict[str, Any]], None] | None = None,
         reconnect_grace: float = 30.0,
+        guess_rate: Rate | None = None,
     ) -> None:
         self.instance_id = instance_id
         self._clock = clock
@@ -81,6 +85,7 @@ class RoomHost:
         self._leases = leases
         self._local = local
         self.reconnect_grace = reconnect_grace
+        self._guess_rate = guess_rate
         self._results = results
         self._metrics = metrics
         self._rooms: dict[str, HostedRoom] = {}
@@ -152,7 +157,23 @@ class RoomHost:
         self.apply(room_id, lambda s, now: rules.leave(s, player_id, now))
 
     def guess(self, room_id: str, player_id: str, text: str) -> None:
+        """Every guess of a room passes here, from whichever instance, and a player sits in one
+        room at a time: so the per-user guess limit is kept here, exact and without a round trip
+        to a shared store. ``RateLimited`` when the player guesses too fast."""
+        hosted = self._rooms.get(room_id)
+        if hosted is not None and self._guess_rate is not None:
+            self._take_guess(hosted, player_id, self._guess_rate)
         self.apply(room_id, lambda s, now: rules.guess(s, player_id, text, now))
+
+    def _take_guess(self, hosted: HostedRoom, player_id: str, rate: Rate) -> None:
+        if hosted.state.member(player_id) is None:
+            return  # the rules refuse it; no allowance is kept for outsiders
+        now = self._clock.now()
+        bucket = hosted.guesses.get(player_id)
+        if bucket is None:
+            bucket = hosted.guesses[player_id] = TokenBucket.full(rate.per_second, rate.burst, now)
+        if not bucket.take(now):
+            raise RateLimited(bucket.retry_after(now), "too many guesses; slow down")
 
     def disconnect(self, room_id: str, player_id: str) -> None:
         self.apply(room_id, lambda s, now: rules.disconnect(s, player_id, now, self.reconnect_grace))

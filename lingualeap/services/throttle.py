@@ -1,6 +1,7 @@
 """Flood protection on by default: which limits apply to what, over a shared RateLimiter.
 
-Per user (every command, and guesses on their own), per client address (new WebSocket
+Per user (every command, and guesses on their own; a guess in the player's own room is limited
+by the instance hosting that room instead, see ``RoomHost.guess``), per client address (new WebSocket
 connections, HTTP requests, login attempts) and per account (failed logins, with growing
 delays). With Redis the buckets are shared, so spreading requests over instances does not
 multiply an allowance. If the shared store cannot answer, limits fall back to this instance's

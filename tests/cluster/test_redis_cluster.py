@@ -93,6 +93,35 @@ def test_a_private_room_holds_players_from_four_instances(cluster: LocalCluster)
         client.close()
 
 
+def test_a_fast_guesser_is_limited_by_the_rooms_host_on_another_instance(cluster: LocalCluster) -> None:
+    import time
+
+    ana = SyncClient(f"{cluster.ws(0)}?username=host-ana")
+    ben = SyncClient(f"{cluster.ws(1)}?token={register(cluster, 1, 'quick-ben')}")
+    ana.send("joinRoom", {"roomId": "quick-den", "language": "french"})
+    ana.next("roomInfo")
+    ben.send("joinRoom", {"roomId": "quick-den", "language": "french"})
+    ben.next("newRound")
+    sent, started = 25, time.monotonic()
+    for _ in range(sent):
+        ben.send("makeGuess", {"roomId": "quick-den", "guess": "zzzzzz"})
+    accepted, refused = 0, []
+    while accepted + len(refused) < sent:  # every guess is answered: applied, or refused with a reason
+        event = ben.next_any(("wrongGuess", "error"))
+        if "code" not in event:
+            accepted += event["player"]["username"] == "quick-ben"
+        elif event["code"] == "no_round":  # the round ended meanwhile: applied to the rules
+            accepted += 1
+        else:
+            refused.append(event)
+    elapsed = time.monotonic() - started
+    # Default limit 5/s, burst 10, kept by the host (app1) and told to app2 with its wait.
+    assert refused and all(e["code"] == "rate_limited" and e["event"] == "makeGuess" and e["retryAfter"] > 0
+                           for e in refused)
+    assert 10 <= accepted <= 10 + 5 * elapsed + 1
+    ana.close(), ben.close()
+
+
 def test_logging_out_on_one_instance_ends_the_token_everywhere(cluster: LocalCluster) -> None:
     token = register(cluster, 2, "cleo")
     status, profile = http_json(cluster.instances[0].base + "/api/users/profile")  # no token

@@ -14,9 +14,11 @@ from lingualeap.app.wiring import build_server
 from lingualeap.backends.memory.backplane import MemoryBackplane, MemoryHub
 from lingualeap.clock import ReactorClock
 from lingualeap.domain.commands import FindMatch, JoinRoom, LeaveRoom, MakeGuess, Resume
-from lingualeap.domain.errors import GameError
+from lingualeap.domain.errors import GameError, RateLimited
+from lingualeap.domain.ratelimit import Rate
 from lingualeap.domain.model import Player
 from lingualeap.ports import QueueTicket
+from lingualeap.services.throttle import Limits
 from support.words import languages
 
 
@@ -109,6 +111,30 @@ async def test_errors_from_the_owner_reach_the_player_on_another_instance() -> N
     with pytest.raises(GameError) as e:
         await c.servers[1].play.handle(cat, MakeGuess("den", "x"))
     assert e.value.code == "not_in_room"
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_players_guesses_share_one_allowance_over_every_instance() -> None:
+    c = Cluster(2, limits=Limits(guesses=Rate(1, 3)), round_seconds=60)
+    ana, ben = Player("u-a", "Ana"), Player("u-b", "Ben")
+    c.connect(0, ana), c.connect(1, ben)
+    await c.servers[0].play.handle(ana, FindMatch("french"))
+    await c.servers[1].play.handle(ben, FindMatch("french"))
+    c.time.advance(2)
+    room_id = c.servers[0].game.room_of(ana.id)
+    assert room_id is not None
+    elsewhere = next(i for i, s in enumerate(c.servers) if not s.host.owns(room_id))
+    at_host = 1 - elsewhere
+    c.connect(elsewhere, ana), c.connect(at_host, ana)  # Ana is connected to both instances
+    await c.servers[elsewhere].play.handle(ana, MakeGuess(room_id, "zzzz"))
+    await c.servers[at_host].play.handle(ana, MakeGuess(room_id, "zzzz"))
+    await c.servers[elsewhere].play.handle(ana, MakeGuess(room_id, "zzzz"))
+    for server in c.servers:
+        with pytest.raises(RateLimited) as e:  # from the host, with its wait, on either instance
+            await server.play.handle(ana, MakeGuess(room_id, "zzzz"))
+        assert e.value.retry_after == pytest.approx(1)
+    c.time.advance(1)
+    await c.servers[elsewhere].play.handle(ana, MakeGuess(room_id, "zzzz"))
 
 
 @pytest_twisted.ensureDeferred

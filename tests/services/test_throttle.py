@@ -12,7 +12,7 @@ from twisted.internet.task import Clock
 
 from lingualeap.backends.memory.ratelimit import MemoryRateLimiter
 from lingualeap.clock import ReactorClock
-from lingualeap.domain.commands import CancelMatch, MakeGuess
+from lingualeap.domain.commands import CancelMatch, FindMatch, MakeGuess
 from lingualeap.domain.errors import GameError, RateLimited
 from lingualeap.domain.model import Player
 from lingualeap.domain.ratelimit import Backoff, Decision, Rate
@@ -97,6 +97,31 @@ async def test_commands_are_limited_per_user_and_guesses_on_their_own() -> None:
         assert await code_of(play.handle(ana, CancelMatch())) == "not_queued"
     assert await limited(play.handle(ana, CancelMatch())) == pytest.approx(0.1)
     assert await code_of(play.handle(ben, guess)) == "unknown_room"  # others are unaffected
+
+
+@pytest_twisted.ensureDeferred
+async def test_guesses_in_the_players_own_room_are_limited_by_the_room_host() -> None:
+    h = Harness(limits=Limits(user_events=Rate(10, 3), guesses=Rate(1, 2)), round_seconds=60)
+    ana, ben = Player("u-ana", "Ana"), Player("u-ben", "Ben")
+    play = h.server.play
+    ca, _ = h.connect(ana), h.connect(ben)
+    await play.handle(ana, FindMatch("french"))
+    await play.handle(ben, FindMatch("french"))
+    room_id = ca.last("matchFound")["roomId"]
+    h.advance(2)  # the first round starts
+    for _ in range(2):
+        await play.handle(ana, MakeGuess(room_id, "zzzz"))
+    assert len(ca.named("wrongGuess")) == 2
+    assert await limited(play.handle(ana, MakeGuess(room_id, "zzzz"))) == pytest.approx(1)
+    assert len(ca.named("wrongGuess")) == 2  # the refused guess never reached the rules
+    await play.handle(ben, MakeGuess(room_id, "zzzz"))  # each player has their own allowance
+    # The guesses did not spend the user's allowance for other commands (3 of them).
+    for _ in range(3):
+        assert await code_of(play.handle(ana, CancelMatch())) == "not_queued"
+    assert await limited(play.handle(ana, CancelMatch())) == pytest.approx(0.1)
+    h.advance(1)
+    await play.handle(ana, MakeGuess(room_id, "zzzz"))
+    assert len(ca.named("wrongGuess")) == 4  # Ben's and Ana's guesses after the wait
 
 
 class Unreachable:
