@@ -384,7 +384,9 @@ class Backplane(Protocol):
         """To the other instances watching the room; never back to this one (the owner delivers
         its own batches to its players directly)."""
 
-    async def send(self, instance_id: str, message: dict[str, Any]) -> None: ...
+    async def send(self, instance_id: str, message: dict[str, Any]) -> None:
+        """To that instance's inbox; ``GameError("unavailable")`` if it cannot get there (the
+        instance is not listening, or the backplane is away)."""
 
     async def broadcast(self, message: dict[str, Any]) -> None: ...
 

@@ -25,6 +25,14 @@ Operation = Callable[[dict[str, Any]], Awaitable[Any]]
 RoomBatchHandler = Callable[[str, dict[str, Any]], None]
 
 
+class Undelivered(GameError):
+    """A call that never reached its instance (not listening, or the backplane is away), so it
+    was certainly not carried out there: safe to send again elsewhere."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("unavailable", message)
+
+
 class Cluster:
     """Routes backplane traffic; it is also the :class:`EventSink` services broadcast through."""
 
@@ -67,9 +75,12 @@ class Cluster:
         self._calls[call_id] = reply
         timer = self._clock.call_later(CALL_TIMEOUT, self._expire, call_id, instance, operation)
         try:
-            await self.backplane.send(
-                instance, {"call": call_id, "from": self.instance_id, "op": operation, "args": args}
-            )
+            try:
+                await self.backplane.send(
+                    instance, {"call": call_id, "from": self.instance_id, "op": operation, "args": args}
+                )
+            except GameError as e:
+                raise Undelivered(e.message) from e
             return await reply
         finally:
             timer.cancel()

@@ -9,7 +9,7 @@ they missed first; live events that arrive meanwhile wait and follow in order.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from twisted.internet.defer import Deferred
@@ -60,6 +60,11 @@ class Fanout:
 
     def watched(self) -> list[str]:
         return sorted(self._members)
+
+    @property
+    def watching(self) -> Collection[str]:
+        """The rooms watched here (a live view: for membership tests)."""
+        return self._members.keys()
 
     def members(self, room_id: str) -> list[str]:
         return sorted(self._members.get(room_id, ()))

@@ -25,7 +25,7 @@ from lingualeap.domain.errors import GameError
 from lingualeap.domain.model import Language, Player
 from lingualeap.domain.room import RoomState, Rules
 from lingualeap.ports import QueuedPlayer, RoomLeases, RoomStore
-from lingualeap.services.cluster import Cluster
+from lingualeap.services.cluster import Cluster, Undelivered
 from lingualeap.services.fanout import Fanout
 from lingualeap.services.room_host import RoomHost
 from lingualeap.services.word_choice import WordChooser
@@ -83,6 +83,9 @@ class GameService:
         cluster.on_broadcast("handoff", self._handoff_received)
         self._orphan_check: Cancellable | None = None
         self._checking = False
+        #: Who hosts the watched rooms hosted elsewhere, as last read (the orphan check rereads
+        #: it every second): a command for such a room goes straight there, no look-up first.
+        self._owners: dict[str, str] = {}
         #: Chooses matchmaking rooms' words for their players (``services/word_choice.py``).
         self.words: WordChooser | None = None
 
@@ -100,6 +103,7 @@ class GameService:
             return  # the last check is still waiting for the store
         # Rooms hosted here need no question; the others' owners are read in one go.
         rooms = [room_id for room_id in self._fanout.watched() if not self._host.owns(room_id)]
+        self._owners = {room_id: self._owners[room_id] for room_id in rooms if room_id in self._owners}
         if not rooms:
             return
         self._checking = True
@@ -114,6 +118,7 @@ class GameService:
     async def _adopt_orphans(self, rooms: list[str]) -> None:
         owners = await self._leases.owners(rooms)
         for room_id in rooms:
+            self._remember(room_id, owners.get(room_id))
             if owners.get(room_id) is None:
                 try:
                     await self._host.adopt(room_id)
@@ -259,6 +264,22 @@ class GameService:
         if self._host.owns(room_id):
             # Hosted here: no need to ask the shared store, which may be unreachable.
             return await self._cluster.call(self.instance_id, operation, args)
+        known = self._owners.get(room_id)
+        if known is not None:
+            try:
+                return await self._cluster.call(known, operation, args)
+            except GameError as e:
+                if e.code in ("unavailable", "unknown_room"):
+                    self._owners.pop(room_id, None)
+                # Only a command that certainly was not carried out is sent on: that instance
+                # is gone, or no longer hosts the room (taken over, or over).
+                if not (isinstance(e, Undelivered) or e.code == "unknown_room"):
+                    raise
+        owner = await self._find_owner(room_id)
+        self._remember(room_id, owner)
+        return await self._cluster.call(owner, operation, args)
+
+    async def _find_owner(self, room_id: str) -> str:
         owner = await self._leases.owner(room_id)
         if owner is None:
             # Nobody hosts it: the owner died or handed it over. Adopt it if it still exists.
@@ -268,7 +289,13 @@ class GameService:
                 owner = await self._leases.owner(room_id)
         if owner is None:
             raise GameError("unknown_room", f"no room {room_id}")
-        return await self._cluster.call(owner, operation, args)
+        return owner
+
+    def _remember(self, room_id: str, owner: str | None) -> None:
+        if owner is None or owner == self.instance_id or room_id not in self._fanout.watching:
+            self._owners.pop(room_id, None)
+        else:
+            self._owners[room_id] = owner
 
     # -- what the owner does for other instances ---------------------------------------------
     def _state(self, room_id: str) -> RoomState:

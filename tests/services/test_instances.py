@@ -138,6 +138,40 @@ async def test_a_players_guesses_share_one_allowance_over_every_instance() -> No
 
 
 @pytest_twisted.ensureDeferred
+async def test_commands_go_straight_to_a_known_host_and_look_again_once_it_is_gone() -> None:
+    c = Cluster(2, round_seconds=60)
+    players = [Player("u-a", "Ana"), Player("u-b", "Ben")]
+    conns = [c.connect(i, p) for i, p in enumerate(players)]
+    for i, player in enumerate(players):
+        await c.servers[i].play.handle(player, FindMatch("french"))
+    c.time.advance(2)
+    room_id = conns[0].last("roomInfo")["roomId"]
+    host = c.owner_of(room_id)
+    here = 1 - c.servers.index(host)
+    guesser, server, seen = players[here], c.servers[here], conns[here]
+    leases = server.backends.leases
+    lookups: list[str] = []
+    find = leases.owner
+
+    async def counted(room: str) -> str | None:
+        lookups.append(room)
+        return await find(room)
+
+    leases.owner = counted
+    for _ in range(3):
+        await server.play.handle(guesser, MakeGuess(room_id, "zzzz"))
+    assert len(seen.named("wrongGuess")) == 3
+    assert lookups == [room_id]  # the first guess asked who hosts the room; the next went straight
+    # The host dies and lets its lease go: the next guess finds nobody listening, looks again,
+    # and the room is taken over on the spot.
+    await host.host.stop()
+    host.backends.backplane._hub.handlers.pop(host.config.instance_id)  # noqa: SLF001 - a dead process
+    await leases.release(host.host._rooms[room_id].lease)  # noqa: SLF001
+    await server.play.handle(guesser, MakeGuess(room_id, "zzzz"))
+    assert server.host.owns(room_id) and len(seen.named("wrongGuess")) == 4
+
+
+@pytest_twisted.ensureDeferred
 async def test_global_leaderboard_updates_reach_every_instance() -> None:
     c = Cluster(2, rounds=1)
     session = await c.servers[0].accounts.register("Ana", "ana@example.com", "password123")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from lingualeap.domain.errors import GameError
 from lingualeap.ports import BackplaneHandler
 
 
@@ -48,7 +49,7 @@ class MemoryBackplane:
     async def send(self, instance_id: str, message: dict[str, Any]) -> None:
         handler = self._hub.handlers.get(instance_id)
         if handler is None:
-            raise ConnectionError(f"instance {instance_id} is not reachable")
+            raise GameError("unavailable", f"instance {instance_id} is not listening")
         handler.direct(copy.deepcopy(message))
 
     async def broadcast(self, message: dict[str, Any]) -> None:
