@@ -118,6 +118,49 @@ def local_owner() -> None:
     game.GameService._route = _route  # type: ignore[method-assign]
 
 
+def stall_probe() -> None:
+    """Not an optimisation, a measuring aid: log every reactor callback (an I/O event handler or a
+    timed call) that holds the reactor for 3 ms or more, with what it was, to stderr (the
+    server log), so the sources of a latency tail can be named. Costs ~2 % CPU."""
+    import time
+
+    from twisted.internet import base
+    from twisted.python import log
+
+    threshold = 0.003
+    original_call = log.callWithLogger
+
+    def report(what: Any, took: float) -> None:
+        name = getattr(what, "__qualname__", None) or type(what).__qualname__
+        sys.stderr.write(f"STALL {took * 1000:.1f} ms {name}\n")
+
+    def callWithLogger(logger: Any, func: Any, *args: Any, **kw: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return original_call(logger, func, *args, **kw)
+        finally:
+            took = time.perf_counter() - started
+            if took >= threshold:
+                report(getattr(logger, "protocol", logger), took)  # the selectable's protocol
+
+    log.callWithLogger = callWithLogger
+    original_init = base.DelayedCall.__init__
+
+    def __init__(self: Any, time_: float, func: Any, args: Any, kw: Any, *rest: Any, **more: Any) -> None:
+        def timed(*a: Any, **k: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return func(*a, **k)
+            finally:
+                took = time.perf_counter() - started
+                if took >= threshold:
+                    report(func, took)
+
+        original_init(self, time_, timed, args, kw, *rest, **more)
+
+    base.DelayedCall.__init__ = __init__  # type: ignore[method-assign]
+
+
 EXPERIMENTS: dict[str, Callable[[], None]] = {
     "no-self-publish": no_self_publish,
     "orjson": orjson_codec,
@@ -125,6 +168,7 @@ EXPERIMENTS: dict[str, Callable[[], None]] = {
     "short-log": short_log,
     "gc-freeze": gc_freeze,
     "local-owner": local_owner,
+    "stall-probe": stall_probe,
 }
 
 
