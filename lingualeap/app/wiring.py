@@ -135,10 +135,12 @@ def build_server(config: Config, reactor: Any, clock: Clock | None = None,
         leases=backends.leases,
         results=results,
         metrics=metrics,
-        local=fanout.room_batch,
+        local=fanout.hosted_batch,
+        released=fanout.released,
         reconnect_grace=config.reconnect_grace,
         guess_rate=config.limits.guesses,
     )
+    fanout.hosted_here(host.owns)
     game = GameService(host=host, cluster=cluster, fanout=fanout, leases=backends.leases,
                        rooms=backends.rooms, languages=languages, clock=clock)
     rng = random.Random(config.word_seed) if config.word_seed is not None else None

@@ -1,9 +1,10 @@
 """Room events on their way to this instance's players.
 
-The instance watches a room's channel while it has members there and delivers each event to the
-local connections of its recipients, at most once per player: events carry per-room sequence
-numbers, and the owner's direct hand-over, the published copy, a replay after a reconnect and a
-snapshot after a re-subscription all meet here. A player being resumed gets the logged events
+The instance watches a room's channel while it has members there and another instance hosts
+it (a room hosted here hands its events over directly), and delivers each event to the local
+connections of its recipients, at most once per player: events carry per-room sequence numbers,
+and the owner's direct hand-over, the published copy, a replay after a reconnect and a snapshot
+after a re-subscription or a takeover all meet here. A player being resumed gets the logged events
 they missed first; live events that arrive meanwhile wait and follow in order.
 """
 
@@ -48,11 +49,19 @@ class Fanout:
         self._delivered: dict[Seat, int] = {}  # last sequence number each local seat received
         self._resuming: dict[Seat, list[Event]] = {}  # live events held back during a replay
         self._hearing: dict[str, list[Deferred[None]]] = {}  # rooms being subscribed → who waits
+        self._heard: set[str] = set()  # rooms whose channel is subscribed here
         self._on_still_here: Callable[[str, str], None] | None = None
+        self._hosted: Callable[[str], bool] = lambda room_id: False
 
     def on_still_here(self, callback: Callable[[str, str], None]) -> None:
         """Call ``callback(room, player)`` when the room reports a player away who is connected here."""
         self._on_still_here = callback
+
+    def hosted_here(self, owns: Callable[[str], bool]) -> None:
+        """Which rooms this instance hosts. Their events reach local players straight from the
+        host (:meth:`hosted_batch`), so their channels are not heard here: the store would only
+        send every batch back to the instance that made it."""
+        self._hosted = owns
 
     # -- membership ---------------------------------------------------------------------------
     def room_of(self, player_id: str) -> str | None:
@@ -85,11 +94,14 @@ class Fanout:
             await waiter
 
     async def _watch(self, room_id: str) -> None:
+        if self._hosted(room_id):
+            return
         waiters: list[Deferred[None]] = []
         self._hearing[room_id] = waiters
         outcome: Failure | None = None
         try:
             await self._backplane.watch(room_id)
+            self._heard.add(room_id)
         except Exception:
             outcome = Failure()
             raise
@@ -123,9 +135,25 @@ class Fanout:
                 del self._room_of[player_id]
             self._delivered.pop((room_id, player_id), None)
             self._resuming.pop((room_id, player_id), None)
+        self._heard.discard(room_id)
         await self._backplane.unwatch(room_id)
 
     # -- delivery -----------------------------------------------------------------------------
+    def hosted_batch(self, room_id: str, batch: dict[str, Any]) -> None:
+        """A batch from the room's host in this instance."""
+        if room_id in self._heard:
+            # Watched before it was hosted here (its players were told to expect it first, or
+            # it was taken over): from now on its events come from here.
+            self._heard.discard(room_id)
+            self._later(self._backplane.unwatch(room_id), room_id)
+        self.room_batch(room_id, batch)
+
+    def released(self, room_id: str) -> None:
+        """The room is still on but no longer hosted here (another instance took it over):
+        hear its channel again, and catch local players up with the room as it is now."""
+        if room_id in self._members:
+            self._later(self._resync(room_id), room_id)
+
     def room_batch(self, room_id: str, batch: dict[str, Any]) -> None:
         for raw in batch.get("events", ()):
             event = _event(raw)
@@ -223,7 +251,10 @@ class Fanout:
             self._later(self._resync(room_id), room_id)
 
     async def _resync(self, room_id: str) -> None:
+        if self._hosted(room_id):
+            return  # its players hear it from its host here, which missed nothing
         await self._backplane.watch(room_id)
+        self._heard.add(room_id)
         members = sorted(self._members.get(room_id, ()))
         if not members:
             return

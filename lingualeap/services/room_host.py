@@ -74,6 +74,7 @@ class RoomHost:
         results: ResultsService,
         metrics: Metrics,
         local: Callable[[str, dict[str, Any]], None] | None = None,
+        released: Callable[[str], None] | None = None,
         reconnect_grace: float = 30.0,
         guess_rate: Rate | None = None,
     ) -> None:
@@ -84,6 +85,7 @@ class RoomHost:
         self._store = rooms
         self._leases = leases
         self._local = local
+        self._released = released
         self.reconnect_grace = reconnect_grace
         self._guess_rate = guess_rate
         self._results = results
@@ -229,7 +231,7 @@ class RoomHost:
         batch = batch_of(state, events) if events else None
         if batch is not None and self._local is not None:
             # Our own players hear it now (and still when Redis is away); the published copy
-            # is recognised by its sequence number and not delivered twice.
+            # is for the other instances (this one does not hear the rooms it hosts).
             self._local(room_id, batch)
         self._background(self._store_commit(hosted, state, batch), "committing room {room}", room_id)
         self._schedule(hosted)
@@ -298,6 +300,8 @@ class RoomHost:
             hosted.timer.cancel()
         del self._rooms[room_id]
         self._metrics.active_rooms.set(len(self._rooms))
+        if self._released is not None:
+            self._released(room_id)
 
     def _renew_all(self) -> None:
         if self._rooms:

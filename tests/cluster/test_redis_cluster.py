@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 
 import pytest
@@ -31,6 +32,13 @@ def register(cluster: LocalCluster, index: int, name: str) -> str:
     return str(body["token"])
 
 
+def subscribers(cluster: LocalCluster, channel: str) -> int:
+    found = subprocess.run(["redis-cli", "-p", str(cluster.redis.port), "PUBSUB", "NUMSUB", channel],
+                           capture_output=True, text=True, check=True, timeout=10).stdout.split()
+    assert found[0] == channel, found
+    return int(found[1])
+
+
 def room_events(client: SyncClient) -> list[tuple[str, int]]:
     return [(e["event"], e["data"]["seq"]) for e in client.events if "seq" in (e.get("data") or {})]
 
@@ -45,6 +53,9 @@ def test_players_on_two_instances_play_a_whole_match(cluster: LocalCluster) -> N
     room = ana.next("roomInfo")["roomId"]
     assert ben.next("roomInfo")["roomId"] == room
     first = ana.next("newRound")
+    # Only the instance that is not hosting the room listens to its channel: Redis does not
+    # send every batch back to the host that made it.
+    assert subscribers(cluster, f"ll:0:ch:room:{room}") == 1
     ben.send("makeGuess", {"roomId": room, "guess": "zzzzzz"})
     assert ana.next("wrongGuess")["player"]["username"] == "ben"
     ben.send("makeGuess", {"roomId": room, "guess": answer_for(first["translation"])})

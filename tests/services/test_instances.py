@@ -18,6 +18,7 @@ from lingualeap.domain.errors import GameError, RateLimited
 from lingualeap.domain.ratelimit import Rate
 from lingualeap.domain.model import Player
 from lingualeap.ports import QueueTicket
+from lingualeap.services.room_host import LEASE_RENEW_INTERVAL
 from lingualeap.services.throttle import Limits
 from support.words import languages
 
@@ -219,6 +220,37 @@ async def test_when_the_owner_dies_another_instance_adopts_the_room_and_finishes
     ended = ca.last("matchEnded")
     assert {s["id"]: s["score"] for s in ended["standings"]}[ana.id] == score
     assert ca.last("newRound")["round"] == 2
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_host_does_not_hear_its_rooms_channels_until_another_instance_takes_one_over() -> None:
+    c = Cluster(2, round_seconds=60)
+    players = [Player("u-a", "Ana"), Player("u-b", "Ben")]
+    conns = [c.connect(i, p) for i, p in enumerate(players)]
+    for i, player in enumerate(players):
+        await c.servers[i].play.handle(player, FindMatch("french"))
+    c.time.advance(2)
+    room_id = conns[0].last("roomInfo")["roomId"]
+    host = c.owner_of(room_id)
+    at_host, elsewhere = c.servers.index(host), 1 - c.servers.index(host)
+    other = c.servers[elsewhere]
+    watchers = host.backends.backplane._hub.watchers  # noqa: SLF001
+    # Only the instance that has to hear the room's events listens; the host hands its own over.
+    assert watchers[room_id] == {other.config.instance_id}
+    await host.play.handle(players[at_host], MakeGuess(room_id, "zzzz"))
+    assert [len(conn.named("wrongGuess")) for conn in conns] == [1, 1]
+    # The host's lease lapses (it could not reach the store) and the other instance adopts the
+    # room: the old host finds out at its next renewal and listens to the room again.
+    await host.backends.leases.release(host.host._rooms[room_id].lease)  # noqa: SLF001
+    assert await other.host.adopt(room_id)
+    host.host.start()
+    c.time.advance(LEASE_RENEW_INTERVAL)
+    await host.host.settle()
+    assert not host.host.owns(room_id) and host.config.instance_id in watchers[room_id]
+    await other.play.handle(players[elsewhere], MakeGuess(room_id, "zzzz"))
+    assert [len(conn.named("wrongGuess")) for conn in conns] == [2, 2]  # heard from the new host
+    assert watchers[room_id] == {host.config.instance_id}  # which stopped listening to it
+    await host.host.stop()
 
 
 @pytest_twisted.ensureDeferred
