@@ -36,3 +36,22 @@ async def test_logged_events_cost_their_size_not_the_encoders_buffer() -> None:
         tracemalloc.stop()
     assert grown / EVENT_LOG_LIMIT < 1024, f"{grown / EVENT_LOG_LIMIT:.0f} bytes per logged event"
     assert len(await store.events_since("r1", 0) or []) == EVENT_LOG_LIMIT
+
+
+@pytest_twisted.ensureDeferred
+async def test_the_log_drops_whole_batches_and_keeps_at_least_its_limit() -> None:
+    leases = MemoryRoomLeases()
+    store = MemoryRoomStore(MemoryBackplane("i1", MemoryHub()), leases)
+    state, _ = room.create("r1", "french", private=True, rules=Rules(rounds=3), words=FRENCH_WORDS,
+                           now=10, players=[Player("u-a", "Ana")])
+    lease = await leases.acquire("r1", "i1")
+    assert lease is not None
+    seq = 0
+    for _ in range(EVENT_LOG_LIMIT):  # batches of three events
+        events = [{"name": "e", "to": ["u-a"], "data": {"seq": seq + i}} for i in (1, 2, 3)]
+        seq += 3
+        await store.commit(state, lease, {"seq": seq, "events": events})
+    assert await store.events_since("r1", 0) is None  # the oldest are gone
+    kept = await store.events_since("r1", seq - EVENT_LOG_LIMIT)
+    assert [e["data"]["seq"] for e in kept or []] == list(range(seq - EVENT_LOG_LIMIT + 1, seq + 1))
+    assert await store.events_since("r1", seq - EVENT_LOG_LIMIT - 3) is None  # at most a batch more

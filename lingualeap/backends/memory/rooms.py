@@ -22,9 +22,10 @@ class MemoryRoomStore:
         self._backplane = backplane
         self._leases = leases
         self._rooms: dict[str, RoomState] = {}
-        # Each logged event as its JSON: bytes are not tracked by the garbage collector, while
-        # 500 nested dicts per room made every full collection walk the whole log.
-        self._logs: dict[str, deque[bytes]] = {}
+        # Each logged batch as the JSON of its events, with how many there are: bytes are not
+        # tracked by the garbage collector, while 500 nested dicts per room made every full
+        # collection walk the whole log; and one encoding per batch costs less than one per event.
+        self._logs: dict[str, _Log] = {}
 
     async def commit(self, state: RoomState, lease: Lease, batch: dict[str, Any] | None) -> bool:
         if self._leases is not None and not self._leases.holds(lease):
@@ -32,8 +33,10 @@ class MemoryRoomStore:
         # States are immutable, so keeping the object is a snapshot.
         self._rooms[state.room_id] = state
         if batch is not None:
-            log = self._logs.setdefault(state.room_id, deque(maxlen=EVENT_LOG_LIMIT))
-            log.extend(_compact(orjson.dumps(event)) for event in batch["events"])
+            log = self._logs.get(state.room_id)
+            if log is None:
+                log = self._logs[state.room_id] = _Log()
+            log.append(batch["events"])
             await self._backplane.publish(state.room_id, batch)
         return True
 
@@ -41,17 +44,36 @@ class MemoryRoomStore:
         return self._rooms.get(room_id)
 
     async def events_since(self, room_id: str, seq: int) -> list[dict[str, Any]] | None:
-        log = [orjson.loads(event) for event in self._logs.get(room_id, ())]
-        return events_after(log, seq)
+        log = self._logs.get(room_id)
+        return events_after(log.events() if log is not None else [], seq)
 
     async def delete(self, room_id: str) -> None:
         self._rooms.pop(room_id, None)
         self._logs.pop(room_id, None)
 
 
+class _Log:
+    """A room's last ``EVENT_LOG_LIMIT`` events (or a few more: whole batches are dropped)."""
+
+    __slots__ = ("_batches", "_count")
+
+    def __init__(self) -> None:
+        self._batches: deque[tuple[int, bytes]] = deque()
+        self._count = 0
+
+    def append(self, events: list[dict[str, Any]]) -> None:
+        self._batches.append((len(events), _compact(orjson.dumps(events))))
+        self._count += len(events)
+        while self._count - self._batches[0][0] >= EVENT_LOG_LIMIT:
+            self._count -= self._batches.popleft()[0]
+
+    def events(self) -> list[dict[str, Any]]:
+        return [event for _, encoded in self._batches for event in orjson.loads(encoded)]
+
+
 def _compact(encoded: bytes) -> bytes:
     """A right-sized copy: orjson hands back its whole 4 KiB write buffer, and the log keeps
-    500 of them per room (a gigabyte for 500 rooms)."""
+    hundreds of them per room (a gigabyte for 500 rooms)."""
     return bytes(memoryview(encoded))
 
 
