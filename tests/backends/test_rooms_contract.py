@@ -128,3 +128,30 @@ async def test_a_room_reused_by_name_loads_its_own_words(ports: Ports) -> None:
                            now=20, players=[Player("u-c", "Cat")])
     assert await ports.rooms.commit(other, again, None)
     assert await ports.rooms.load("r1") == other
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_rooms_words_are_sent_once_and_again_if_the_store_lost_them(redis_ports: Ports) -> None:
+    ports = redis_ports  # the words are most of a snapshot: not resent with every change
+    client = ports.client
+    assert client is not None
+    sent: list[str] = []
+    script = client.script
+
+    async def recording(s: object, keys: list[str], args: list[object]) -> object:
+        if keys[1:2] == ["ll:room:r1"]:  # a commit (the words go last)
+            sent.append(str(args[-1]))
+        return await script(s, keys, args)  # type: ignore[arg-type]
+
+    client.script = recording  # type: ignore[method-assign]
+    lease = await ports.leases.acquire("r1", "i1")
+    assert lease is not None
+    state = a_room()
+    for seq in (1, 2, 3):
+        assert await ports.rooms.commit(state, lease, batch(seq))
+    assert [len(words) > 100 for words in sent] == [True, False, False]
+    await client.execute("HDEL", "ll:room:r1", "words")  # e.g. Redis restarted empty meanwhile
+    sent.clear()
+    assert await ports.rooms.commit(state, lease, batch(4))
+    assert [len(words) > 100 for words in sent] == [False, True]  # asked for them, sent them
+    assert await ports.rooms.load("r1") == state

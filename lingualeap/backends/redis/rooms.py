@@ -74,13 +74,20 @@ return 0
 """)
 
 # KEYS: lease, room hash, event log. ARGV: 'instance token', snapshot json (without the words),
-# seq, ttl s, batch json ('' for none), channel, log length, words json.
+# seq, ttl s, batch json ('' for none), channel, log length, words json ('' if already stored).
+# Returns 1, 0 (the lease is not ours) or 2 (the words are missing: send them).
 # Snapshot, log and publication happen together or not at all, and only while the lease is
 # ours: a superseded owner can neither clobber the room nor talk to its players. The words,
-# which never change, are a field of their own: encoded once per room, not on every change.
+# which never change, are a field of their own, sent with a room's first commit only (they are
+# most of a snapshot's size); a room hash that lost them (Redis restarted empty) asks again.
 _COMMIT = Script("""
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[2], 'state', ARGV[2], 'owner', ARGV[1], 'seq', ARGV[3], 'words', ARGV[8])
+if ARGV[8] == '' then
+  if redis.call('HEXISTS', KEYS[2], 'words') == 0 then return 2 end
+  redis.call('HSET', KEYS[2], 'state', ARGV[2], 'owner', ARGV[1], 'seq', ARGV[3])
+else
+  redis.call('HSET', KEYS[2], 'state', ARGV[2], 'owner', ARGV[1], 'seq', ARGV[3], 'words', ARGV[8])
+end
 redis.call('EXPIRE', KEYS[2], ARGV[4])
 if ARGV[5] ~= '' then
   redis.call('RPUSH', KEYS[3], ARGV[5])
@@ -148,14 +155,22 @@ class RedisRoomStore:
         self._words: dict[str, tuple[tuple[WordPair, ...], str]] = {}
 
     async def commit(self, state: RoomState, lease: Lease, batch: dict[str, Any] | None) -> bool:
-        committed = await self._client.script(
-            _COMMIT,
-            [keys.lease(state.room_id), keys.room(state.room_id), keys.room_events(state.room_id)],
-            [_holder(lease), compact_json(room_codec.to_dict(state, words=False)), state.seq, SNAPSHOT_TTL_S,
-             compact_json(from_instance(lease.instance, batch)) if batch else "",
-             self._channels.room(state.room_id), self._log_limit, self._encoded_words(state)],
-        )
-        return bool(int(committed))
+        args = [_holder(lease), compact_json(room_codec.to_dict(state, words=False)), state.seq, SNAPSHOT_TTL_S,
+                compact_json(from_instance(lease.instance, batch)) if batch else "",
+                self._channels.room(state.room_id), self._log_limit, self._words_to_send(state)]
+        room_keys = [keys.lease(state.room_id), keys.room(state.room_id), keys.room_events(state.room_id)]
+        committed = int(await self._client.script(_COMMIT, room_keys, args))
+        if committed == 2:  # the stored room lost its words: send them along
+            args[-1] = self._encoded_words(state)
+            committed = int(await self._client.script(_COMMIT, room_keys, args))
+        return committed == 1
+
+    def _words_to_send(self, state: RoomState) -> str:
+        """The room's words with its first commit from here, then ``''`` (already stored)."""
+        cached = self._words.get(state.room_id)
+        if cached is not None and cached[0] is state.words:
+            return ""
+        return self._encoded_words(state)
 
     def _encoded_words(self, state: RoomState) -> str:
         cached = self._words.get(state.room_id)
