@@ -115,6 +115,7 @@ class ScriptLoadingFactory(PersistentRedisFactory):
     require_master = False
 
     def _load_scripts(self, protocol: Any) -> Any:
+        _send_whole_backlog(protocol.transport)
         if self.require_master:
             protocol.execute_command("ROLE").addCallback(self._check_role, protocol)
         for script in Script.registry:
@@ -126,6 +127,26 @@ class ScriptLoadingFactory(PersistentRedisFactory):
         if not role or str(role[0]) != "master":
             self.log.warn("connected to a Redis {role}, not the master; reconnecting", role=role and role[0])
             protocol.transport.loseConnection()
+
+
+#: Bytes the command connection may hand the kernel in one write (Twisted's default: 128 KiB).
+COMMAND_SEND_LIMIT = 64 * 1024 * 1024
+
+
+def _send_whole_backlog(transport: Any) -> None:
+    """Let the command connection send everything it has on each turn of the reactor.
+
+    Twisted's TCP transport sends at most 128 KiB per turn. A busy instance's turns take tens of
+    milliseconds, and it makes a commit per guess: past some load, commands were made faster than
+    128 KiB per turn took them out, so the backlog, and the wait for every reply behind it, grew
+    without end until commands missed their deadline and the connection was dropped (and with it
+    the leases of every room here). Redis takes megabytes in a moment; the players' frames, held
+    back by TCP, are what should wait.
+    """
+    while transport is not None:
+        if hasattr(transport, "SEND_LIMIT"):
+            transport.SEND_LIMIT = COMMAND_SEND_LIMIT
+        transport = getattr(transport, "transport", None)  # beneath TLS: the TCP connection
 
 
 def make_factory(address: RedisAddress, *, reply_timeout: float | None, protocol: Any = None) -> PersistentRedisFactory:
