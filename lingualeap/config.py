@@ -34,6 +34,8 @@ class Config:
     intermission: float = 2.0
     reconnect_grace: float = 30.0
     drain_seconds: float = 2.0
+    #: How late the reactor may run (seconds) before guesses are refused (0: never).
+    shed_guesses_after: float = 0.5
     jwt_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
     jwt_secret_source: str = "generated"
     #: ``(kid, secret)`` pairs, the first signs (empty: ``jwt_secret`` alone, its id derived).
@@ -133,6 +135,7 @@ def from_options(options: Mapping[str, object], environ: Mapping[str, str] = os.
         intermission=_float(options, "intermission", 0.0, 60.0),
         reconnect_grace=_float(options, "reconnect-grace", 0.0, 3600.0),
         drain_seconds=_float(options, "drain-seconds", 0.0, 300.0),
+        shed_guesses_after=_float(options, "shed-guesses-after", 0.0, 60.0),
         allow_guests=bool(options.get("allow-guests", True)),
         allowed_origins=tuple(o.rstrip("/") for o in _strings(options, "allowed-origin")),
         bcrypt_rounds=_int(options, "bcrypt-rounds", 4, 16),

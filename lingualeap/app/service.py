@@ -121,6 +121,8 @@ class LinguaLeapService(MultiService):
         self.server.host.start()
         self.server.game.start(self.server.clock)
         self.server.matchmaking.start()
+        if self.server.lag is not None:
+            self.server.lag.start()
         if self.server.boards is not None:
             self.server.boards.start()
         super().startService()
@@ -145,6 +147,8 @@ class LinguaLeapService(MultiService):
                 await task.deferLater(self._reactor, self.config.drain_seconds, lambda: None)
             server.game.stop()
             server.matchmaking.stop()
+            if server.lag is not None:
+                server.lag.stop()
             if server.boards is not None:
                 server.boards.stop()
             try:

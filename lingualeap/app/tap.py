@@ -35,6 +35,8 @@ class Options(usage.Options):
         ["queue-status-interval", None, "2", "Seconds between queueStatus updates to waiting players."],
         ["drain-seconds", None, "2",
          "On shutdown, seconds to fail health checks before handing rooms over and closing."],
+        ["shed-guesses-after", None, "0.5",
+         "Seconds late the reactor may run before guesses are refused until it catches up (0 = never)."],
         ["bcrypt-rounds", None, "12", "bcrypt cost factor for password hashes (4-16)."],
         ["word-seed", None, None, "Seed for drawing match words (reproducible games for tests/demos)."],
         ["words", None, None, "Directory of word bank files (*.json) to use instead of the bundled ones."],

@@ -38,6 +38,7 @@ from lingualeap.services.results import ResultsService
 from lingualeap.services.revocation import Revoker
 from lingualeap.services.room_host import RoomHost
 from lingualeap.services.word_choice import WordChooser
+from lingualeap.services.overload import LagMonitor
 from lingualeap.services.throttle import Throttle
 from lingualeap.services.tokens import TokenService
 from lingualeap.words.loader import load_languages
@@ -68,6 +69,8 @@ class Server:
     boards: LeaderboardService | None = None
     #: Closes open connections whose token was revoked, here and (over the backplane) elsewhere.
     revoker: Revoker | None = None
+    #: Refuses guesses while the reactor runs behind (started with the service).
+    lag: LagMonitor | None = None
 
     def health(self) -> dict[str, Any]:
         dependencies = [check() for check in self.backends.health]
@@ -174,12 +177,13 @@ def build_server(config: Config, reactor: Any, clock: Clock | None = None,
         throttle=throttle,
         revoker=revoker,
     )
-    play = PlayService(game, matchmaking, metrics, throttle=throttle)
+    lag = LagMonitor(clock, metrics, shed_after=config.shed_guesses_after)
+    play = PlayService(game, matchmaking, metrics, throttle=throttle, lag=lag)
     return Server(
         config=config, clock=clock, metrics=metrics, languages=languages, presence=presence,
         backends=backends, players=backends.players, host=host, game=game, matchmaking=matchmaking,
         accounts=accounts, results=results, play=play, tokens=tokens, throttle=throttle,
-        started_at=time.monotonic(), boards=boards, revoker=revoker,
+        started_at=time.monotonic(), boards=boards, revoker=revoker, lag=lag,
     )
 
 

@@ -44,6 +44,12 @@ class Metrics:
             "lingualeap_results_dropped",
             "Match results lost because the outbox was full while the player store failed", registry=r,
         )
+        self.reactor_lag = Gauge(
+            "lingualeap_reactor_lag_seconds", "How late this process's timers fired at the last look", registry=r
+        )
+        self.guesses_shed = Counter(
+            "lingualeap_guesses_shed", "Guesses refused because this process was running behind", registry=r
+        )
         self.takeovers = Counter(
             "lingualeap_room_takeovers", "Rooms this instance adopted after their owner went away", registry=r
         )

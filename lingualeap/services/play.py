@@ -11,6 +11,7 @@ from lingualeap.domain.model import Player
 from lingualeap.services.game import GameService
 from lingualeap.services.matchmaking import MatchmakingService
 from lingualeap.services.metrics import Metrics
+from lingualeap.services.overload import LagMonitor
 from lingualeap.services.throttle import Throttle
 from lingualeap.domain.commands import CancelMatch, FindMatch, JoinRoom, LeaveRoom, MakeGuess, Resume
 
@@ -19,11 +20,12 @@ class PlayService:
     log = Logger()
 
     def __init__(self, game: GameService, matchmaking: MatchmakingService, metrics: Metrics,
-                 throttle: Throttle | None = None) -> None:
+                 throttle: Throttle | None = None, lag: LagMonitor | None = None) -> None:
         self._game = game
         self._matchmaking = matchmaking
         self._metrics = metrics
         self._throttle = throttle
+        self._lag = lag
 
     async def handle(self, player: Player, command: Any) -> None:
         handler = getattr(self, f"on_{command.NAME}", None)
@@ -57,6 +59,8 @@ class PlayService:
 
     async def on_makeGuess(self, player: Player, command: MakeGuess) -> None:
         try:
+            if self._lag is not None:
+                self._lag.check_guess()
             await self._game.guess(player.id, command.room_id, command.guess)
         except GameError:
             self._metrics.guesses.labels(outcome="rejected").inc()
