@@ -35,6 +35,8 @@ Transition = Callable[[RoomState, float], tuple[RoomState, list[Event]]]
 
 #: Seconds between lease renewals; leases live three times as long (see the Redis leases).
 LEASE_RENEW_INTERVAL = 2.0
+#: Seconds between two warnings that the room store failed (they come with every change).
+STORE_WARN_EVERY = 10.0
 
 
 @dataclass
@@ -93,6 +95,8 @@ class RoomHost:
         self._rooms: dict[str, HostedRoom] = {}
         self._pending: set[Deferred[None]] = set()
         self._renewal: Cancellable | None = None
+        self._warned_at: float | None = None
+        self._unsaid = 0
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -325,8 +329,15 @@ class RoomHost:
     def _failed(self, failure: Failure, what: str, room_id: str) -> None:
         if failure.check(GameError):
             # The store is away (Redis down or failing over): the room carries on from memory
-            # and the next commit writes the whole state again.
-            self.log.warn(what + " failed: {error}", room=room_id, error=failure.getErrorMessage())
+            # and the next commit writes the whole state again. Every room commits on every
+            # change, so these are said once per STORE_WARN_EVERY seconds, with a count.
+            now = self._clock.now()
+            if self._warned_at is not None and now - self._warned_at < STORE_WARN_EVERY:
+                self._unsaid += 1
+                return
+            self.log.warn(what + " failed: {error} ({more} more store failures since the last warning)",
+                          room=room_id, error=failure.getErrorMessage(), more=self._unsaid)
+            self._warned_at, self._unsaid = now, 0
         else:
             self.log.failure("failed: " + what, failure, room=room_id)
 
