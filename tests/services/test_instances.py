@@ -52,6 +52,16 @@ class Cluster:
         return next(s for s in self.servers if s.host.owns(room_id))
 
 
+async def a_duel_over_two_instances(c: Cluster) -> tuple[list[Player], list[FakeConnection], str]:
+    """Ana on instance 0 and Ben on instance 1, matched and in their first round."""
+    players = [Player("u-a", "Ana"), Player("u-b", "Ben")]
+    conns = [c.connect(i, p) for i, p in enumerate(players)]
+    for i, player in enumerate(players):
+        await c.servers[i].play.handle(player, FindMatch("french"))
+    c.time.advance(2)
+    return players, conns, str(conns[0].last("roomInfo")["roomId"])
+
+
 def _reactor() -> Any:
     from twisted.internet import reactor
 
@@ -141,12 +151,7 @@ async def test_a_players_guesses_share_one_allowance_over_every_instance() -> No
 @pytest_twisted.ensureDeferred
 async def test_commands_go_straight_to_a_known_host_and_look_again_once_it_is_gone() -> None:
     c = Cluster(2, round_seconds=60)
-    players = [Player("u-a", "Ana"), Player("u-b", "Ben")]
-    conns = [c.connect(i, p) for i, p in enumerate(players)]
-    for i, player in enumerate(players):
-        await c.servers[i].play.handle(player, FindMatch("french"))
-    c.time.advance(2)
-    room_id = conns[0].last("roomInfo")["roomId"]
+    players, conns, room_id = await a_duel_over_two_instances(c)
     host = c.owner_of(room_id)
     here = 1 - c.servers.index(host)
     guesser, server, seen = players[here], c.servers[here], conns[here]
@@ -225,12 +230,7 @@ async def test_when_the_owner_dies_another_instance_adopts_the_room_and_finishes
 @pytest_twisted.ensureDeferred
 async def test_a_host_does_not_hear_its_rooms_channels_until_another_instance_takes_one_over() -> None:
     c = Cluster(2, round_seconds=60)
-    players = [Player("u-a", "Ana"), Player("u-b", "Ben")]
-    conns = [c.connect(i, p) for i, p in enumerate(players)]
-    for i, player in enumerate(players):
-        await c.servers[i].play.handle(player, FindMatch("french"))
-    c.time.advance(2)
-    room_id = conns[0].last("roomInfo")["roomId"]
+    players, conns, room_id = await a_duel_over_two_instances(c)
     host = c.owner_of(room_id)
     at_host, elsewhere = c.servers.index(host), 1 - c.servers.index(host)
     other = c.servers[elsewhere]
