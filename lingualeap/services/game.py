@@ -27,6 +27,7 @@ from lingualeap.domain.room import RoomState, Rules
 from lingualeap.ports import QueuedPlayer, RoomLeases, RoomStore
 from lingualeap.services.cluster import Cluster, Undelivered
 from lingualeap.services.fanout import Fanout
+from lingualeap.services.one_at_a_time import OneAtATime
 from lingualeap.services.room_host import RoomHost
 from lingualeap.services.word_choice import WordChooser
 
@@ -82,7 +83,7 @@ class GameService:
         cluster.register("reconnect", self._remote_reconnect)
         cluster.on_broadcast("handoff", self._handoff_received)
         self._orphan_check: Cancellable | None = None
-        self._checking = False
+        self._checking = OneAtATime(self._check_failed)
         #: Who hosts the watched rooms hosted elsewhere, as last read (the orphan check rereads
         #: it every second): a command for such a room goes straight there, no look-up first.
         self._owners: dict[str, str] = {}
@@ -99,17 +100,13 @@ class GameService:
             self._orphan_check = None
 
     def _check_orphans(self) -> None:
-        if self._checking:
+        if self._checking.running:
             return  # the last check is still waiting for the store
         # Rooms hosted here need no question; the others' owners are read in one go.
         rooms = [room_id for room_id in self._fanout.watched() if not self._host.owns(room_id)]
         self._owners = {room_id: self._owners[room_id] for room_id in rooms if room_id in self._owners}
-        if not rooms:
-            return
-        self._checking = True
-        d = Deferred.fromCoroutine(self._adopt_orphans(rooms))
-        d.addErrback(self._check_failed)
-        d.addBoth(lambda _: setattr(self, "_checking", False))
+        if rooms:
+            self._checking.run(lambda: self._adopt_orphans(rooms))
 
     def _check_failed(self, failure: Failure) -> None:
         # Expected while Redis is away; the next check tries again.

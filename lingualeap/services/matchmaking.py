@@ -36,6 +36,7 @@ from lingualeap.ports import EventSink, MatchQueue, QueuedPlayer, QueueTicket
 from lingualeap.services.bots import PracticeBots
 from lingualeap.services.game import GameService
 from lingualeap.services.metrics import Metrics
+from lingualeap.services.one_at_a_time import OneAtATime
 from lingualeap.services.ratings import Ratings
 
 MATCH_SIZE = 2
@@ -83,9 +84,9 @@ class MatchmakingService:
         self._interval = status_interval
         self._waiters: dict[str, _Waiter] = {}
         self._loop: Cancellable | None = None
-        self._looking = False
+        self._looking = OneAtATime(lambda f: self.log.failure("matchmaking look failed", f))
         self._forming: dict[tuple[str, int], bool] = {}  # queues with a pass running → look again
-        self._counting = False
+        self._counting = OneAtATime(lambda f: self.log.failure("counting the queues failed", f))
         self._starting = DeferredSemaphore(ROOMS_STARTED_AT_ONCE)
         self._counted: set[str] = set()  # languages the queue gauge shows
         #: Players who left the queue with no room here yet → (language, seen at a look already).
@@ -228,17 +229,9 @@ class MatchmakingService:
     def _tick(self) -> None:
         # The gauge is refreshed on the clock, not per command: counting a queue of thousands
         # for every findMatch of a burst would cost more than the matching itself.
-        if not self._counting:
-            self._counting = True
-            counted = Deferred.fromCoroutine(self._publish_sizes())
-            counted.addErrback(lambda f: self.log.failure("counting the queues failed", f))
-            counted.addBoth(lambda _: setattr(self, "_counting", False))
-        if self._looking or not (self._waiters or self._unplaced):
-            return
-        self._looking = True
-        looked = Deferred.fromCoroutine(self.look())
-        looked.addErrback(lambda f: self.log.failure("matchmaking look failed", f))
-        looked.addBoth(lambda _: setattr(self, "_looking", False))
+        self._counting.run(self._publish_sizes)
+        if self._waiters or self._unplaced:
+            self._looking.run(self.look)
 
     async def look(self) -> None:
         """Form groups, start due practice matches and tell waiting players where they stand,
