@@ -36,7 +36,8 @@ class Options(usage.Options):
         ["drain-seconds", None, "2",
          "On shutdown, seconds to fail health checks before handing rooms over and closing."],
         ["shed-guesses-after", None, "0.5",
-         "Seconds late the reactor may run before guesses are refused until it catches up (0 = never)."],
+         "Seconds late the reactor may run (twice in a row) before guesses are refused until it catches up "
+         "(0 = never)."],
         ["bcrypt-rounds", None, "12", "bcrypt cost factor for password hashes (4-16)."],
         ["word-seed", None, None, "Seed for drawing match words (reproducible games for tests/demos)."],
         ["words", None, None, "Directory of word bank files (*.json) to use instead of the bundled ones."],

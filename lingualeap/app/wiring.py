@@ -34,11 +34,11 @@ from lingualeap.services.presence import Presence
 from lingualeap.services.progression import ProgressionService
 from lingualeap.services.ratings import Ratings
 from lingualeap.services.outbox import OutboxService
+from lingualeap.services.overload import LagMonitor
 from lingualeap.services.results import ResultsService
 from lingualeap.services.revocation import Revoker
 from lingualeap.services.room_host import RoomHost
 from lingualeap.services.word_choice import WordChooser
-from lingualeap.services.overload import LagMonitor
 from lingualeap.services.throttle import Throttle
 from lingualeap.services.tokens import TokenService
 from lingualeap.words.loader import load_languages

@@ -6,7 +6,9 @@ of the shared store (whose connection is dropped after 5 s without one), the ren
 leases (lost after 6 s), the rooms' timers. Rooms would be lost to an overload. A guess played
 seconds late is worth nothing to its player anyway, so while the reactor runs late, guesses are
 refused at once (``unavailable``), at a fraction of the cost of playing them, until it has caught
-up. Every other command still runs.
+up. Every other command still runs. It takes two late looks in a row: one long turn (a garbage
+collection, or the process kept off the CPU for a moment) is not an overload; under an overload
+every turn is long.
 """
 
 from __future__ import annotations
@@ -30,8 +32,8 @@ class LagMonitor:
 
     def __init__(self, clock: Clock, metrics: Metrics, shed_after: float = SHED_AFTER,
                  interval: float = CHECK_INTERVAL) -> None:
-        """``shed_after`` seconds late, guesses are refused until a look finds the reactor at
-        most a fifth of that late again (``0``: never refuse)."""
+        """``shed_after`` seconds late at two looks in a row, guesses are refused until a look
+        finds the reactor at most a fifth of that late again (``0``: never refuse)."""
         self._clock = clock
         self._metrics = metrics
         self._shed_after = shed_after
@@ -39,6 +41,7 @@ class LagMonitor:
         self._due = 0.0
         self._call: Cancellable | None = None
         self.behind = False
+        self._late_looks = 0
         self._refused = 0
 
     def start(self) -> None:
@@ -57,7 +60,8 @@ class LagMonitor:
     def _look(self) -> None:
         lag = max(0.0, self._clock.now() - self._due)
         self._metrics.reactor_lag.set(lag)
-        if not self.behind and lag >= self._shed_after:
+        self._late_looks = self._late_looks + 1 if lag >= self._shed_after else 0
+        if not self.behind and self._late_looks >= 2:
             self.behind = True
             self.log.warn("the reactor runs {lag:.2f}s late: refusing guesses until it catches up", lag=lag)
         elif self.behind and lag <= self._shed_after / 5:

@@ -32,7 +32,9 @@ async def test_guesses_are_refused_while_the_reactor_runs_late_and_taken_once_it
     h.server.lag.start()
     room_id, ca = await in_a_round(h)
     await h.server.play.handle(ANA, MakeGuess(room_id, "zzzz"))
-    h.time.advance(0.8)  # one turn of the reactor took 0.8 s: the next look finds it late
+    h.time.advance(0.8)  # a turn of the reactor took 0.8 s: the next look finds it late ...
+    await h.server.play.handle(ANA, MakeGuess(room_id, "zzzz"))  # ... once is a hiccup
+    h.time.advance(0.8)  # ... and the next turn too: it is running behind
     with pytest.raises(GameError) as e:
         await h.server.play.handle(ANA, MakeGuess(room_id, "zzzz"))
     assert e.value.code == "unavailable" and "behind" in e.value.message
@@ -44,13 +46,13 @@ async def test_guesses_are_refused_while_the_reactor_runs_late_and_taken_once_it
     assert "lingualeap_reactor_lag_seconds 0.75" in metrics
     h.advance(0.1)  # looks on time again: caught up
     await h.server.play.handle(ANA, MakeGuess(room_id, "zzzz"))
-    assert len(ca.named("wrongGuess")) == 2  # the refused guess never reached the room
+    assert len(ca.named("wrongGuess")) == 3  # the refused guess never reached the room
     h.server.lag.stop()
 
 
 @pytest_twisted.ensureDeferred
-async def test_a_short_hiccup_or_a_switched_off_monitor_refuses_nothing() -> None:
-    for shed_after, late in ((0.5, 0.3), (0.0, 5.0)):
+async def test_a_hiccup_or_a_switched_off_monitor_refuses_nothing() -> None:
+    for shed_after, late in ((0.5, 0.3), (0.5, 5.0), (0.0, 5.0)):
         h = Harness(round_seconds=60, shed_guesses_after=shed_after)
         assert h.server.lag is not None
         h.server.lag.start()
