@@ -63,7 +63,7 @@ class PlayService:
                 self._lag.check_guess()
             await self._game.guess(player.id, command.room_id, command.guess)
         except GameError:
-            self._metrics.guesses.labels(outcome="rejected").inc()
+            self._metrics.guessed("rejected")
             raise
 
     async def on_resume(self, player: Player, command: Resume) -> None:

@@ -43,6 +43,7 @@ async def test_guesses_are_refused_while_the_reactor_runs_late_and_taken_once_it
     assert e.value.code == "not_queued"
     metrics = h.server.metrics.render().decode()
     assert "lingualeap_guesses_shed_total 1.0" in metrics
+    assert 'lingualeap_guesses_total{outcome="rejected"} 1.0' in metrics
     assert "lingualeap_reactor_lag_seconds 0.75" in metrics
     h.advance(0.1)  # looks on time again: caught up
     await h.server.play.handle(ANA, MakeGuess(room_id, "zzzz"))
