@@ -126,7 +126,8 @@ class LinguaLeapService(MultiService):
         if self.server.boards is not None:
             self.server.boards.start()
         super().startService()
-        if self._freeze_gc:
+        # PyPy's collector has no generations to freeze (nor the pauses this avoids).
+        if self._freeze_gc and hasattr(gc, "freeze"):
             gc.collect()
             gc.freeze()
         self.log.info(

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import orjson
-
+from lingualeap import jsonbytes
 from lingualeap.domain.commands import COMMANDS
 from lingualeap.domain.errors import GameError, RateLimited
 from lingualeap.domain.events import Event
@@ -42,17 +41,17 @@ def decode_frame(payload: bytes | str) -> tuple[str, Any]:
 
 
 def encode_event(event: Event) -> bytes:
-    """The UTF-8 JSON of one event, compact. orjson writes the same bytes as ``json.dumps``
-    (compact, ``ensure_ascii=False``) for what events carry (strings, ints, booleans, ordinary
-    floats; it writes only the exponent of a float below 1e-4 or from 1e16 differently, the same
-    number either way; NaN and infinities, never in events, become null rather than ``json``'s
-    non-standard ``NaN``) in a fraction of the time; what it refuses (integers beyond 64 bits,
-    non-string keys) goes through ``json``."""
+    """The UTF-8 JSON of one event, compact (``jsonbytes``). orjson, used where installed,
+    writes the same bytes as ``json.dumps`` (compact, ``ensure_ascii=False``) for what events
+    carry (strings, ints, booleans, ordinary floats; it writes only the exponent of a float below
+    1e-4 or from 1e16 differently, the same number either way; NaN and infinities, never in
+    events, become null rather than ``json``'s non-standard ``NaN``) in a fraction of the time;
+    what it refuses (integers beyond 64 bits, non-string keys) goes through ``json``."""
     envelope = {"event": event.name, "data": event.data}
     try:
-        return orjson.dumps(envelope)
+        return jsonbytes.dumps(envelope)
     except TypeError:  # orjson.JSONEncodeError
-        return json.dumps(envelope, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        return jsonbytes.std_dumps(envelope)
 
 
 def error_event(error: GameError, event: str | None = None, **extra: Any) -> Event:

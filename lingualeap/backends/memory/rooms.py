@@ -7,8 +7,7 @@ from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
-import orjson
-
+from lingualeap import jsonbytes
 from lingualeap.domain.room import RoomState
 from lingualeap.ports import Backplane, Lease
 
@@ -62,17 +61,17 @@ class _Log:
         self._count = 0
 
     def append(self, events: list[dict[str, Any]]) -> None:
-        self._batches.append((len(events), _compact(orjson.dumps(events))))
+        self._batches.append((len(events), _compact(jsonbytes.dumps(events))))
         self._count += len(events)
         while self._count - self._batches[0][0] >= EVENT_LOG_LIMIT:
             self._count -= self._batches.popleft()[0]
 
     def events(self) -> list[dict[str, Any]]:
-        return [event for _, encoded in self._batches for event in orjson.loads(encoded)]
+        return [event for _, encoded in self._batches for event in jsonbytes.loads(encoded)]
 
 
 def _compact(encoded: bytes) -> bytes:
-    """A right-sized copy: orjson hands back its whole 4 KiB write buffer, and the log keeps
+    """A right-sized copy: orjson (``jsonbytes`` on CPython) hands back its whole 4 KiB write buffer, and the log keeps
     hundreds of them per room (a gigabyte for 500 rooms)."""
     return bytes(memoryview(encoded))
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import orjson
 import txredisapi
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
+from lingualeap import jsonbytes
 from lingualeap.backends.redis import keys
 from lingualeap.backends.redis.client import PersistentRedisFactory, RedisAddress, RedisClient, endpoint
 from lingualeap.domain.errors import GameError
@@ -201,4 +201,4 @@ def compact_json(value: Any) -> str:
     One encoder for both: a room batch published by ``RedisRoomStore.commit`` must begin with
     the very bytes of :attr:`RedisBackplane._own` for its publisher to drop it. orjson writes the
     same as ``json.dumps(separators=(",", ":"), ensure_ascii=False)``, several times faster."""
-    return orjson.dumps(value).decode()
+    return jsonbytes.dumps(value).decode()
