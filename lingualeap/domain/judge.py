@@ -7,7 +7,9 @@ accents can still win; letters are compared position by position for partial cre
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from lingualeap.domain.model import WordPair
 
@@ -23,8 +25,39 @@ def fold(text: str) -> str:
     return stripped.casefold()
 
 
-def fold_char(char: str) -> str:
-    return fold(char)
+_K = TypeVar("_K", bound=Hashable)
+_V = TypeVar("_V")
+
+
+def _remembered(compute: Callable[[_K], _V], keep: int = 4096) -> Callable[[_K], _V]:
+    """``compute`` with its first ``keep`` results kept: a plain dict, as ``functools.lru_cache``
+    is written in Python on PyPy and cost more there than it saved."""
+    kept: dict[_K, _V] = {}
+
+    def remembered(key: _K) -> _V:
+        value = kept.get(key)
+        if value is None:
+            value = compute(key)
+            if len(kept) < keep:
+                kept[key] = value
+        return value
+
+    return remembered
+
+
+# Every guess is judged against the same few answers and letters, so their folded forms are
+# kept rather than normalised again (judging was a tenth of a guess's time).
+def _composed(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def _all_folded(pair: WordPair) -> frozenset[str]:
+    return frozenset(fold(candidate) for candidate in (pair.answer, *pair.alternatives))
+
+
+fold_char = _remembered(fold)
+_nfc = _remembered(_composed)
+_folded_answers = _remembered(_all_folded)
 
 
 def clean_guess(guess: str) -> str:
@@ -34,15 +67,13 @@ def clean_guess(guess: str) -> str:
 
 def is_exact(guess: str, pair: WordPair) -> bool:
     folded = fold(clean_guess(guess))
-    if not folded:
-        return False
-    return any(folded == fold(candidate) for candidate in (pair.answer, *pair.alternatives))
+    return bool(folded) and folded in _folded_answers(pair)
 
 
 def matching_positions(guess: str, answer: str) -> frozenset[int]:
     """Positions of ``answer`` whose letter the guess has at the same position."""
     typed = unicodedata.normalize("NFC", guess.strip())
-    target = unicodedata.normalize("NFC", answer)
+    target = _nfc(answer)
     return frozenset(
         index
         for index, (mine, theirs) in enumerate(zip(typed, target))
@@ -52,13 +83,13 @@ def matching_positions(guess: str, answer: str) -> frozenset[int]:
 
 def letter_positions(answer: str) -> frozenset[int]:
     """Positions that hold letters to find (everything not shown in the mask)."""
-    target = unicodedata.normalize("NFC", answer)
+    target = _nfc(answer)
     return frozenset(i for i, c in enumerate(target) if c not in SHOWN_IN_MASK)
 
 
 def mask(answer: str, revealed: frozenset[int] = frozenset()) -> str:
     """The letter mask: ``_`` per hidden letter; revealed letters, spaces and hyphens as they are."""
-    target = unicodedata.normalize("NFC", answer)
+    target = _nfc(answer)
     return "".join(
         c if (c in SHOWN_IN_MASK or i in revealed) else MASK_CHAR for i, c in enumerate(target)
     )

@@ -134,6 +134,11 @@ class GameProtocol(WebSocketServerProtocol):
             d.addErrback(lambda f: self._log.failure("cleanup after {player} left failed", f, player=player.id))
 
     # -- frames in -------------------------------------------------------------------------
+    def dataReceived(self, data: bytes) -> None:
+        # Autobahn's Twisted adapter formats a debug line (highlighted type name, peer, length)
+        # for every read before handing the bytes on, whether or not anything logs it.
+        self._dataReceived(data)
+
     def onMessage(self, payload: bytes, isBinary: bool) -> None:
         if self._player is None or self._bucket is None or self._closing:
             return

@@ -85,6 +85,10 @@ class EngineIOWebSocketProtocol(WebSocketServerProtocol):
             return
         self.bind(session)
 
+    def dataReceived(self, data: bytes) -> None:
+        # As GameProtocol: skip Autobahn's per-read debug formatting.
+        self._dataReceived(data)
+
     def onMessage(self, payload: bytes, isBinary: bool) -> None:
         session = self._session
         if session is None:
