@@ -29,6 +29,12 @@ def decode_frame(payload: bytes | str) -> tuple[str, Any]:
     """``(event name, command)`` from one text frame."""
     try:
         message = json.loads(payload)
+    except json.JSONDecodeError as e:
+        # Re-encoded: for a non-ASCII character PyPy puts a malformed string in ``msg``, which
+        # fails (SystemError) when formatted. The text is ``str(e)``'s.
+        reason = e.msg.encode("utf-8", "replace").decode("utf-8", "replace")
+        raise GameError("bad_json", f"frame is not valid JSON: {reason}: line {e.lineno} column {e.colno} "
+                                    f"(char {e.pos})") from e
     except (ValueError, UnicodeDecodeError) as e:
         raise GameError("bad_json", f"frame is not valid JSON: {e}") from e
     except RecursionError:
