@@ -12,7 +12,6 @@ understand each other.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from json.encoder import encode_basestring
 from typing import Any

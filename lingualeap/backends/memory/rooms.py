@@ -71,8 +71,8 @@ class _Log:
 
 
 def _compact(encoded: bytes) -> bytes:
-    """A right-sized copy: orjson (``jsonbytes`` on CPython) hands back its whole 4 KiB write buffer, and the log keeps
-    hundreds of them per room (a gigabyte for 500 rooms)."""
+    """A right-sized copy: orjson (what ``jsonbytes`` uses on CPython) hands back its whole 4 KiB
+    write buffer, and the log keeps hundreds of them per room (a gigabyte for 500 rooms)."""
     return bytes(memoryview(encoded))
 
 

@@ -199,6 +199,6 @@ def compact_json(value: Any) -> str:
     """Compact UTF-8 JSON, as every backplane message and every room commit is written.
 
     One encoder for both: a room batch published by ``RedisRoomStore.commit`` must begin with
-    the very bytes of :attr:`RedisBackplane._own` for its publisher to drop it. orjson writes the
-    same as ``json.dumps(separators=(",", ":"), ensure_ascii=False)``, several times faster."""
+    the very bytes of :attr:`RedisBackplane._own` for its publisher to drop it. ``jsonbytes``
+    writes the same as ``json.dumps(separators=(",", ":"), ensure_ascii=False)``, faster."""
     return jsonbytes.dumps(value).decode()
