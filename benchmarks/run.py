@@ -373,6 +373,10 @@ def main(argv: list[str] | None = None) -> int:
                   f"{s.warmup}+{s.duration} s per step, {s.workers} workers")
         return 0
     scenario = SCENARIOS[args.scenario]
+    if os.sep in args.python and not os.path.isabs(args.python):
+        # The servers start in their own directory (a --server-ref snapshot, say): a relative
+        # interpreter path means this checkout's.
+        args.python = os.path.abspath(args.python)
     command = "python benchmarks/run.py " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
     cleanup: list[Callable[[], None]] = []
     if args.server_ref:
