@@ -16,6 +16,8 @@ from collections.abc import Callable
 from json.encoder import encode_basestring
 from typing import Any
 
+from lingualeap.domain.memo import remembered
+
 __all__ = ["USES_ORJSON", "dumps", "loads", "plain_dumps", "std_dumps"]
 
 
@@ -35,19 +37,13 @@ def _string(s: str) -> str:
     return '"' + s + '"'
 
 
+def _encoded_key(key: str) -> str:
+    return _string(key) + ":"
+
+
 #: Encoded object keys with their colon: events use a few dozen names (plus player ids as the
 #: keys of scores), so the first thousand seen are kept.
-_KEYS: dict[str, str] = {}
-_KEYS_KEPT = 1000
-
-
-def _key(key: str) -> str:
-    encoded = _KEYS.get(key)
-    if encoded is None:
-        encoded = _string(key) + ":"
-        if len(_KEYS) < _KEYS_KEPT:
-            _KEYS[key] = encoded
-    return encoded
+_key = remembered(_encoded_key, keep=1000)
 
 
 def _write(value: Any, out: list[str]) -> None:

@@ -7,10 +7,9 @@ accents can still win; letters are compared position by position for partial cre
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import TypeVar
 
+from lingualeap.domain.memo import remembered
 from lingualeap.domain.model import WordPair
 
 #: Characters shown in the mask from the start: they are not letters to find.
@@ -25,26 +24,6 @@ def fold(text: str) -> str:
     return stripped.casefold()
 
 
-_K = TypeVar("_K", bound=Hashable)
-_V = TypeVar("_V")
-
-
-def _remembered(compute: Callable[[_K], _V], keep: int = 4096) -> Callable[[_K], _V]:
-    """``compute`` with its first ``keep`` results kept: a plain dict, as ``functools.lru_cache``
-    is written in Python on PyPy and cost more there than it saved."""
-    kept: dict[_K, _V] = {}
-
-    def remembered(key: _K) -> _V:
-        value = kept.get(key)
-        if value is None:
-            value = compute(key)
-            if len(kept) < keep:
-                kept[key] = value
-        return value
-
-    return remembered
-
-
 # Every guess is judged against the same few answers and letters, so their folded forms are
 # kept rather than normalised again (judging was a tenth of a guess's time).
 def _composed(text: str) -> str:
@@ -55,9 +34,9 @@ def _all_folded(pair: WordPair) -> frozenset[str]:
     return frozenset(fold(candidate) for candidate in (pair.answer, *pair.alternatives))
 
 
-fold_char = _remembered(fold)
-_nfc = _remembered(_composed)
-_folded_answers = _remembered(_all_folded)
+fold_char = remembered(fold)
+_nfc = remembered(_composed)
+_folded_answers = remembered(_all_folded)
 
 
 def clean_guess(guess: str) -> str:

@@ -167,15 +167,16 @@ class RedisRoomStore:
 
     def _words_to_send(self, state: RoomState) -> str:
         """The room's words with its first commit from here, then ``''`` (already stored)."""
+        return "" if self._cached_words(state) is not None else self._encoded_words(state)
+
+    def _cached_words(self, state: RoomState) -> str | None:
         cached = self._words.get(state.room_id)
-        if cached is not None and cached[0] is state.words:
-            return ""
-        return self._encoded_words(state)
+        return cached[1] if cached is not None and cached[0] is state.words else None
 
     def _encoded_words(self, state: RoomState) -> str:
-        cached = self._words.get(state.room_id)
-        if cached is not None and cached[0] is state.words:
-            return cached[1]
+        cached = self._cached_words(state)
+        if cached is not None:
+            return cached
         if len(self._words) >= WORDS_CACHE_LIMIT:
             self._words.clear()
         encoded = compact_json(room_codec.words_to_list(state.words))
