@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
+from autobahn.twisted.websocket import WebSocketServerFactory
 from autobahn.websocket.types import ConnectionDeny, ConnectionRequest
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
@@ -31,6 +31,7 @@ from lingualeap.services.throttle import Throttle
 from lingualeap.transports import codec
 from lingualeap.transports.client_ip import ClientAddresses
 from lingualeap.transports.identity import guest_player, origin_allowed, token_from, welcome
+from lingualeap.transports.ws_protocol import LeanServerProtocol
 
 #: Rejected frames in a row (while the bucket is empty) before a flood closes the connection.
 FLOOD_STRIKES = 20
@@ -52,7 +53,7 @@ class WebSocketSettings:
     idle_timeout: float = 0.0
 
 
-class GameProtocol(WebSocketServerProtocol):
+class GameProtocol(LeanServerProtocol):
     # Not ``log``: Autobahn logs every frame through ``self.log`` at debug level, and a plain
     # Twisted Logger there would write all of it to the twistd log.
     _log = Logger()
@@ -134,11 +135,6 @@ class GameProtocol(WebSocketServerProtocol):
             d.addErrback(lambda f: self._log.failure("cleanup after {player} left failed", f, player=player.id))
 
     # -- frames in -------------------------------------------------------------------------
-    def dataReceived(self, data: bytes) -> None:
-        # Autobahn's Twisted adapter formats a debug line (highlighted type name, peer, length)
-        # for every read before handing the bytes on, whether or not anything logs it.
-        self._dataReceived(data)
-
     def onMessage(self, payload: bytes, isBinary: bool) -> None:
         if self._player is None or self._bucket is None or self._closing:
             return

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
+from autobahn.twisted.websocket import WebSocketServerFactory
 from autobahn.websocket.types import ConnectionDeny, ConnectionRequest
 from twisted.internet.interfaces import IReactorTime, ISSLTransport
 from twisted.logger import Logger
 
 from .engineio_packets import DecodeError, Packet, decode_packet
 from .request_info import RequestInfo
+from ..ws_protocol import LeanServerProtocol
 
 if TYPE_CHECKING:
     from .engineio_server import EngineIOServer
@@ -28,7 +29,7 @@ __all__ = ["EngineIOWebSocketFactory", "EngineIOWebSocketProtocol"]
 _log = Logger(namespace=__name__)
 
 
-class EngineIOWebSocketProtocol(WebSocketServerProtocol):
+class EngineIOWebSocketProtocol(LeanServerProtocol):
     # Autobahn owns ``self.log`` (a txaio logger); ours is the module's ``_log``.
     factory: EngineIOWebSocketFactory
 
@@ -84,10 +85,6 @@ class EngineIOWebSocketProtocol(WebSocketServerProtocol):
             self.close()
             return
         self.bind(session)
-
-    def dataReceived(self, data: bytes) -> None:
-        # As GameProtocol: skip Autobahn's per-read debug formatting.
-        self._dataReceived(data)
 
     def onMessage(self, payload: bytes, isBinary: bool) -> None:
         session = self._session
