@@ -44,10 +44,11 @@ import enum
 import math
 import random
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from lingualeap.domain.model import WordPair
+from lingualeap.domain.records import replace
 from lingualeap.domain.results import MatchResult
 
 TIERS = (1, 2, 3, 4, 5)

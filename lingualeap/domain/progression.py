@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from lingualeap.domain import scoring
 from lingualeap.domain.events import Event, to_millis
+from lingualeap.domain.records import replace
 from lingualeap.domain.results import MatchResult
 
 ROUND_STREAK_FREE = 2

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from lingualeap.domain import judge, scoring
 from lingualeap.domain.errors import GameError
 from lingualeap.domain.events import Event, to_millis
 from lingualeap.domain.model import Player, WordPair
+from lingualeap.domain.records import replace
 
 MAX_PLAYERS = 4
 LEADERBOARD_SIZE = 10

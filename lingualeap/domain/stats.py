@@ -8,10 +8,11 @@ what is left of a deleted player in the matches they played.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from lingualeap.domain.model import BOT_ID_PREFIX
 from lingualeap.domain.rating import Rating, rate_match
+from lingualeap.domain.records import replace
 from lingualeap.domain.results import MatchResult
 
 

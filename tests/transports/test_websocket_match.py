@@ -128,6 +128,8 @@ async def test_bad_frames_get_errors_and_the_connection_and_neighbours_carry_on(
         ('{"event": "findMatch", "data": {"language": "klingon"}}', "unknown_language"),
         ('{"event": "makeGuess", "data": {"roomId": "nope", "guess": "x"}}', "unknown_room"),
         ('{"event": "makeGuess", "data": {"roomId": "nope", "guess": "' + "x" * 65 + '"}}', "invalid_field"),
+        # Within the frame limit but many times the server's read size: read in pieces, whole.
+        ('{"event": "makeGuess", "data": {"roomId": "nope", "guess": "' + "x" * 60_000 + '"}}', "invalid_field"),
         ('{"event": "cancelMatch", "data": {}}', "not_queued"),
         ('{"event": "leaveRoom", "data": {"roomId": "nope"}}', "unknown_room"),
     ]
