@@ -19,6 +19,7 @@ from typing import Any
 
 from twisted.internet import tcp
 from twisted.internet.interfaces import IReactorTime
+from twisted.logger import Logger
 from zope.interface import directlyProvides, providedBy
 
 __all__ = ["TurnBatchedTransport", "batch_writes"]
@@ -26,6 +27,8 @@ __all__ = ["TurnBatchedTransport", "batch_writes"]
 
 class _TurnFlusher:
     """Sends the writes of every connection written to during a turn, once, at the turn's end."""
+
+    log = Logger()
 
     def __init__(self, reactor: IReactorTime) -> None:
         self._reactor = reactor
@@ -44,7 +47,12 @@ class _TurnFlusher:
         self._scheduled = False
         dirty, self._dirty = self._dirty, []
         for transport in dirty:
-            transport.flush()
+            try:
+                transport.flush()
+            except Exception:
+                # One connection's failure must not hold back the others' writes.
+                self.log.failure("sending a connection's writes failed; dropping it")
+                transport.abortConnection()
 
 
 _flushers: dict[int, _TurnFlusher] = {}

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import pytest_twisted
 from twisted.internet import protocol, reactor
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, DeferredQueue
 from twisted.internet.interfaces import ITCPTransport
 from twisted.internet.task import deferLater
 from twisted.internet.testing import StringTransport
@@ -167,3 +167,39 @@ async def test_the_wrapper_passes_everything_else_through(pair: Pair) -> None:
 def test_other_transports_keep_their_own_write_path(make: Callable[[], Any]) -> None:
     transport = make()
     assert batch_writes(transport) is transport
+
+
+@pytest_twisted.ensureDeferred
+async def test_one_connection_failing_to_send_does_not_hold_back_the_others() -> None:
+    accepted: DeferredQueue[protocol.Protocol] = DeferredQueue()
+
+    class Accepted(protocol.Protocol):
+        def connectionMade(self) -> None:
+            accepted.put(self)
+
+    port = reactor.listenTCP(0, protocol.Factory.forProtocol(Accepted), interface="127.0.0.1")
+    readers: list[Reader] = []
+    served = []
+    try:
+        for _ in range(2):  # one at a time, so each server side is paired with its reader
+            reader = Reader()
+            await protocol.ClientCreator(reactor, lambda: reader).connectTCP(
+                "127.0.0.1", port.getHost().port, timeout=DEADLINE)
+            readers.append(reader)
+            served.append(batch_writes((await accepted.get().addTimeout(DEADLINE, reactor)).transport))
+        broken, healthy = served
+
+        def explode(data: bytes) -> int:
+            raise RuntimeError("simulated failure inside send")
+
+        broken.wrapped.writeSomeData = explode
+        broken.write(b"lost")  # first in the turn's list
+        healthy.write(b"still delivered")
+        await readers[1].until(len(b"still delivered"))
+        assert bytes(readers[1].received) == b"still delivered"
+        await readers[0].closed.addTimeout(DEADLINE, reactor)  # dropped, not left hanging
+        assert bytes(readers[0].received) == b""
+    finally:
+        for reader in readers:
+            reader.transport.abortConnection()
+        await port.stopListening()
