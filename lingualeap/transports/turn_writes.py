@@ -1,7 +1,7 @@
 """One ``send`` per connection per reactor turn, written straight to the socket when it can take it.
 
 Twisted buffers every ``transport.write`` and sends it once ``epoll`` says the socket is writable:
-a ``epoll_ctl`` to watch for writability, a wake-up, the ``send``, and a second ``epoll_ctl`` to
+an ``epoll_ctl`` to watch for writability, a wake-up, the ``send``, and a second ``epoll_ctl`` to
 stop watching, for every connection written to in a turn. A guess writes to every player in the
 room, so at thousands of guesses a second that round trip was a large share of the server's time.
 
@@ -9,8 +9,8 @@ room, so at thousands of guesses a second that round trip was a large share of t
 joined, and sent at the end of the turn with one ``send`` when Twisted has nothing buffered for it.
 Whatever the socket does not take (a slow reader, a full buffer) and every unusual case (TLS,
 closing, a lost connection) goes to Twisted's own ``write``, which buffers, applies back-pressure
-and reports errors as it always does. Only writes are wrapped; everything else reaches the
-transport unchanged.
+and reports errors as it always does. Only writing and closing are wrapped; everything else
+reaches the transport unchanged.
 """
 
 from __future__ import annotations
