@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from typing import Any
 
 from autobahn.twisted.resource import WebSocketResource
@@ -13,6 +12,7 @@ from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 from twisted.web.server import Site
 
+from lingualeap.app.runtime import tune_for_serving
 from lingualeap.app.wiring import Server, build_server
 from lingualeap.config import Config
 from lingualeap.domain.model import Language
@@ -33,15 +33,16 @@ class LinguaLeapService(MultiService):
     log = Logger()
 
     def __init__(
-        self, config: Config, reactor: Any, languages: dict[str, Language] | None = None, *, freeze_gc: bool = False
+        self, config: Config, reactor: Any, languages: dict[str, Language] | None = None, *,
+        tune_runtime: bool = False
     ) -> None:
-        """``freeze_gc``: once started, leave everything built so far (word banks, modules) out of
-        the garbage collector's full collections, whose pauses were the latency tail under load.
-        For a server process (twistd); not for tests that build many servers in one process."""
+        """``tune_runtime``: once started, apply the interpreter settings of a long-running server
+        (:mod:`lingualeap.app.runtime`). For a server process (twistd); not for tests that build
+        many servers in one process."""
         super().__init__()
         self.config = config
         self._reactor = reactor
-        self._freeze_gc = freeze_gc
+        self._tune_runtime = tune_runtime
         self.server: Server = build_server(config, reactor, languages=languages)
         settings = WebSocketSettings(
             allow_guests=config.allow_guests,
@@ -126,10 +127,8 @@ class LinguaLeapService(MultiService):
         if self.server.boards is not None:
             self.server.boards.start()
         super().startService()
-        # PyPy's collector has no generations to freeze (nor the pauses this avoids).
-        if self._freeze_gc and hasattr(gc, "freeze"):
-            gc.collect()
-            gc.freeze()
+        if self._tune_runtime:
+            self.log.info("interpreter: {what}", what=tune_for_serving())
         self.log.info(
             "LinguaLeap {instance} serving on {listen} ({languages})",
             instance=self.config.instance_id,

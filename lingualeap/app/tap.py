@@ -107,4 +107,4 @@ def makeService(options: Options) -> IService:
     from lingualeap.app.service import LinguaLeapService
 
     reactor_: Any = reactor
-    return LinguaLeapService(options["config"], reactor_, languages=options["languages"], freeze_gc=True)
+    return LinguaLeapService(options["config"], reactor_, languages=options["languages"], tune_runtime=True)
