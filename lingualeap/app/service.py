@@ -128,7 +128,7 @@ class LinguaLeapService(MultiService):
             self.server.boards.start()
         super().startService()
         if self._tune_runtime:
-            self.log.info("interpreter: {what}", what=tune_for_serving())
+            tune_for_serving()
         self.log.info(
             "LinguaLeap {instance} serving on {listen} ({languages})",
             instance=self.config.instance_id,
