@@ -55,13 +55,14 @@ class _TurnFlusher:
                 transport.abortConnection()
 
 
-_flushers: dict[int, _TurnFlusher] = {}
+#: One per reactor (in practice, one): reactors live as long as the process.
+_flushers: dict[IReactorTime, _TurnFlusher] = {}
 
 
 def _flusher_for(reactor: IReactorTime) -> _TurnFlusher:
-    flusher = _flushers.get(id(reactor))
-    if flusher is None or flusher._reactor is not reactor:
-        flusher = _flushers[id(reactor)] = _TurnFlusher(reactor)
+    flusher = _flushers.get(reactor)
+    if flusher is None:
+        flusher = _flushers[reactor] = _TurnFlusher(reactor)
     return flusher
 
 
